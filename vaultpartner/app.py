@@ -1,0 +1,89 @@
+"""What every command does first: open the vault with its settings, load it, audit it."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaultpartner.audit import AuditOptions, AuditResult, run_audit
+from vaultpartner.config import Config, LoadedConfig, load_config
+from vaultpartner.messages import Language, detect_language
+from vaultpartner.obsidian_settings import ObsidianSettings, read_obsidian_settings
+from vaultpartner.paths import stem_of
+from vaultpartner.state import vault_state_dir
+from vaultpartner.vaultfs import LoadedVault, Progress, check_vault_root, load_vault
+
+
+@dataclass(frozen=True)
+class Session:
+    root: Path
+    loaded: LoadedConfig
+    obsidian: ObsidianSettings
+    warnings: tuple[str, ...]
+    state_override: Path | None
+
+    @property
+    def config(self) -> Config:
+        return self.loaded.config
+
+    @property
+    def state_dir(self) -> Path:
+        """The vault's state folder (not created here: read-only commands create nothing)."""
+        return vault_state_dir(self.root, override=self.state_override)
+
+    def template_folders(self) -> tuple[str, ...]:
+        ours = self.config.partners.templates_folder.strip("/")
+        return tuple(dict.fromkeys((*self.obsidian.template_folders, *([ours] if ours else []))))
+
+    def language_for(self, vault: LoadedVault | None) -> Language:
+        if self.config.language != "auto":
+            return self.config.language
+        if vault is None:
+            return "en"
+        return detect_language([stem_of(path) for path in vault.index.notes])
+
+    def audit_options(self, language: Language) -> AuditOptions:
+        return AuditOptions(
+            language=language,
+            orphans=self.config.audit.orphans,
+            suggestion_cutoff=self.config.audit.suggestion_cutoff,
+            template_folders=self.template_folders(),
+            excluded=self.config.is_excluded,
+        )
+
+
+def open_session(
+    root: Path,
+    *,
+    overrides: Mapping[str, object] | None = None,
+    extra_excludes: Sequence[str] = (),
+    state_override: Path | None = None,
+) -> Session:
+    check_vault_root(root)
+    loaded = load_config(root, overrides=overrides)
+    if extra_excludes:
+        config = dataclasses.replace(
+            loaded.config, exclude=(*loaded.config.exclude, *extra_excludes)
+        )
+        loaded = dataclasses.replace(loaded, config=config)
+    obsidian, warnings = read_obsidian_settings(root)
+    return Session(root, loaded, obsidian, tuple(warnings), state_override)
+
+
+def load(
+    session: Session, *, jobs: int | None = None, progress: Progress | None = None
+) -> LoadedVault:
+    return load_vault(
+        session.root,
+        max_bytes=session.config.audit.max_note_bytes,
+        jobs=jobs,
+        progress=progress,
+    )
+
+
+def audit(session: Session, vault: LoadedVault) -> tuple[AuditResult, Language]:
+    language = session.language_for(vault)
+    options = session.audit_options(language)
+    return run_audit(vault.index, options, symlink_loops=vault.loops), language

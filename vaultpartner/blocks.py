@@ -1,0 +1,59 @@
+"""Block structure of a note body via markdown-it-py: the only markdown-it user.
+
+Only the block phase runs (inline parsing is disabled): it tells which lines are inline
+content (paragraphs, headings, table cells, footnotes) and which are code, math or HTML, where
+Obsidian indexes no links. Inline scanning is done by `vaultpartner.scan` on the raw text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+
+@dataclass(frozen=True, slots=True)
+class InlineBlock:
+    """Lines [first_line, end_line) of the body (0-based) holding inline content."""
+
+    first_line: int
+    end_line: int
+    heading_level: int  # 1-6 for a heading directly under the document root, else 0
+    content: str  # markdown-it's view of the content (container markers removed)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    parser = (
+        MarkdownIt("commonmark")
+        .enable("table")
+        .use(dollarmath_plugin, allow_labels=False, double_inline=True)
+        .use(footnote_plugin)
+    )
+    # footnote_tail would drop unreferenced footnote definitions, and the links in them.
+    parser.disable(["inline", "footnote_tail"])
+    return parser
+
+
+def inline_blocks(body: str) -> list[InlineBlock]:
+    """The inline-content blocks of a note body, in document order, without duplicates."""
+    tokens = _parser().parse(body)
+    blocks: list[InlineBlock] = []
+    seen: set[tuple[int, int]] = set()
+    pending_heading = 0
+    for token in tokens:
+        if token.type == "heading_open":
+            pending_heading = int(token.tag[1]) if token.level == 0 else 0
+            continue
+        if token.type != "inline" or token.map is None:
+            continue
+        span = (token.map[0], token.map[1])
+        level, pending_heading = pending_heading, 0
+        if span in seen:  # table cells of one row share their line
+            continue
+        seen.add(span)
+        blocks.append(InlineBlock(span[0], span[1], level, token.content))
+    return blocks

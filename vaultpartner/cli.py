@@ -1,0 +1,362 @@
+"""The command line: the only click user. Commands are thin; exit codes are decided here.
+
+Exit codes: 0 success; 1 findings at or above --fail-on, files skipped, or changes pending under
+--dry-run; 2 usage, config or vault error; 3 the vault is locked by another writer; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from functools import wraps
+from importlib import resources
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+import click
+
+from vaultpartner import __version__, app
+from vaultpartner.config import CONFIG_FILE_NAME, default_config_text, effective_settings
+from vaultpartner.console import (
+    print_error,
+    print_lines,
+    print_warning,
+    progress_bar,
+    render_findings,
+)
+from vaultpartner.digest import content_hash
+from vaultpartner.errors import (
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    VaultPartnerError,
+)
+from vaultpartner.findings import at_or_above
+from vaultpartner.messages import detect_language
+from vaultpartner.paths import nfc
+from vaultpartner.report import to_json, to_markdown
+from vaultpartner.writer import SafeWriter
+
+P = ParamSpec("P")
+R = TypeVar("R")
+PROGRESS_MIN_NOTES = 1000
+
+
+def _handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """User mistakes become one clear line and an exit code, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except VaultPartnerError as exc:
+            print_error(str(exc))
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            print_error("interrupted")
+            sys.exit(EXIT_INTERRUPTED)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="vaultpartner")
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="VAULTPARTNER_STATE_DIR",
+    help="Where vaultpartner keeps cache, journal, lock and logs (default: the per-user state folder).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.pass_context
+def main(ctx: click.Context, state_dir: Path | None, verbose: int) -> None:
+    """Keep an Obsidian vault of recruiter partnerships healthy.
+
+    \b
+    Examples:
+      vaultpartner demo                     copy the sample vault here and audit it
+      vaultpartner audit ~/Vault            broken, ambiguous and alias links, bad frontmatter
+      vaultpartner audit ~/Vault --format json --output audit.json
+      vaultpartner init ~/Vault             write a commented vaultpartner.toml
+      vaultpartner config ~/Vault           show the effective settings and where they come from
+    """
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    ctx.obj = {"state_dir": state_dir}
+
+
+def _state_dir(ctx: click.Context) -> Path | None:
+    state: Path | None = ctx.obj.get("state_dir") if ctx.obj else None
+    return state
+
+
+VAULT = click.argument("vault", type=click.Path(path_type=Path))
+
+
+@main.command()
+@VAULT
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text: a table for people; json: the documented schema; markdown: a report note.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to FILE instead of stdout.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "never"]),
+    help="Exit 1 when a finding of this severity or worse exists [config: audit.fail_on, default error].",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Leave matching paths out of the findings (repeatable).",
+)
+@click.option(
+    "--language",
+    type=click.Choice(["auto", "ru", "en"]),
+    help="Language of messages [config: language].",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    help="Parallel parser processes (default: CPU count).",
+)
+@click.pass_context
+@_handle_errors
+def audit(
+    ctx: click.Context,
+    vault: Path,
+    output_format: str,
+    output: Path | None,
+    fail_on: str | None,
+    exclude: tuple[str, ...],
+    language: str | None,
+    jobs: int | None,
+) -> None:
+    """Report broken, ambiguous and alias links, bad frontmatter and unreadable files.
+
+    Links are resolved exactly as Obsidian resolves them. Nothing in the vault is changed
+    (unless --output points into it).
+
+    \b
+    Examples:
+      vaultpartner audit ~/Vault
+      vaultpartner audit ~/Vault --fail-on warning      # exit 1 on warnings too (CI, git hooks)
+      vaultpartner audit ~/Vault --format markdown -o ~/Vault/Audit.md
+      vaultpartner audit ~/Vault --exclude 'Archive/**' --language en
+    """
+    session = app.open_session(
+        vault,
+        overrides={"audit.fail_on": fail_on, "language": language},
+        extra_excludes=exclude,
+        state_override=_state_dir(ctx),
+    )
+    for warning in session.warnings:
+        print_warning(warning)
+    sys.exit(_run_audit(session, output_format=output_format, output=output, jobs=jobs))
+
+
+def _run_audit(
+    session: app.Session, *, output_format: str, output: Path | None, jobs: int | None
+) -> int:
+    interactive = sys.stderr.isatty()
+    with progress_bar("reading notes", enabled=interactive) as progress:
+        vault = app.load(session, jobs=jobs, progress=_progress_over(progress, PROGRESS_MIN_NOTES))
+    result, language = app.audit(session, vault)
+    vault_name = str(session.root)
+    if output_format == "json":
+        _emit(session, to_json(vault_name, result.stats, result.findings), output)
+    elif output_format == "markdown":
+        today = dt.date.today().isoformat()
+        text = to_markdown(
+            vault_name, result.stats, result.findings, language=language, today=today
+        )
+        _emit(session, text, output)
+    elif output is not None:
+        with open(output, "w", encoding="utf-8") as stream:
+            render_findings(result.findings, result.stats, language=language, stream=stream)
+    else:
+        render_findings(result.findings, result.stats, language=language, stream=sys.stdout)
+    threshold = session.config.audit.fail_on
+    if threshold != "never" and any(at_or_above(f.severity, threshold) for f in result.findings):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _progress_over(
+    progress: Callable[[int, int], None] | None, minimum: int
+) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+
+    def update(done: int, total: int) -> None:
+        if total >= minimum:
+            progress(done, total)
+
+    return update
+
+
+def _emit(session: app.Session, text: str, output: Path | None) -> None:
+    """Print, or write a file; a file inside the vault goes through the safe writer."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    rel = _vault_relative(session.root, output)
+    if rel is None:
+        with open(output, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        return
+    writer = SafeWriter(session.root)
+    data = text.encode("utf-8")
+    if output.exists():
+        result = writer.write(rel, data, expected_hash=content_hash(output.read_bytes()))
+    else:
+        result = writer.create(rel, data)
+    if result.status in ("refused", "error", "conflict"):
+        raise VaultPartnerError(result.message, path=rel)
+
+
+def _vault_relative(root: Path, path: Path) -> str | None:
+    real_root = Path(os.path.realpath(root))
+    real = Path(os.path.realpath(path.parent)) / path.name
+    try:
+        return nfc(real.relative_to(real_root).as_posix())
+    except ValueError:
+        return None
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--language", type=click.Choice(["auto", "ru", "en"]), help="Language of messages.")
+@click.pass_context
+@_handle_errors
+def demo(ctx: click.Context, directory: Path | None, language: str | None) -> None:
+    """Copy the bundled sample vault to DIRECTORY and audit it.
+
+    DIRECTORY defaults to a new folder `vaultpartner-demo` in the current folder; an existing
+    folder is never overwritten. Exits 0 when the demo ran, whatever it found.
+
+    \b
+    Examples:
+      vaultpartner demo
+      vaultpartner demo /tmp/my-demo
+    """
+    target = directory if directory is not None else _fresh_folder(Path.cwd() / "vaultpartner-demo")
+    if target.exists() and any(target.iterdir()):
+        raise VaultPartnerError(
+            "folder exists and is not empty",
+            path=str(target),
+            hint="choose a new folder; the demo never overwrites",
+        )
+    _copy_sample_vault(target)
+    click.echo(f"Sample vault copied to {target}\n")
+    session = app.open_session(
+        target, overrides={"language": language}, state_override=_state_dir(ctx)
+    )
+    _run_audit(session, output_format="text", output=None, jobs=None)
+    click.echo(
+        f"\nOpen {target} in Obsidian, or run: vaultpartner audit {target} --format markdown"
+    )
+    sys.exit(EXIT_OK)
+
+
+def _fresh_folder(base: Path) -> Path:
+    candidate, number = base, 2
+    while candidate.exists():
+        candidate = base.with_name(f"{base.name}-{number}")
+        number += 1
+    return candidate
+
+
+def _copy_sample_vault(target: Path) -> None:
+    source = resources.files("vaultpartner") / "sample_vault"
+    with resources.as_file(source) as folder:
+        shutil.copytree(folder, target, dirs_exist_ok=True)
+
+
+@main.command()
+@VAULT
+@click.option(
+    "--language",
+    type=click.Choice(["ru", "en"]),
+    help="Language of the comments (default: detected).",
+)
+@_handle_errors
+def init(vault: Path, language: str | None) -> None:
+    """Write a commented default vaultpartner.toml at the vault root.
+
+    Every setting is listed with its default, commented out; uncomment what you change.
+    An existing vaultpartner.toml is never overwritten.
+
+    \b
+    Example:
+      vaultpartner init ~/Vault --language ru
+    """
+    app.open_session(vault)  # validates the folder and any existing config
+    chosen = language or detect_language([p.stem for p in vault.glob("**/*.md")][:2000])
+    result = SafeWriter(vault).create(CONFIG_FILE_NAME, default_config_text(chosen).encode("utf-8"))
+    if result.status != "created":
+        raise VaultPartnerError(
+            result.message, path=CONFIG_FILE_NAME, hint="edit the existing file instead"
+        )
+    click.echo(f"wrote {vault / CONFIG_FILE_NAME}")
+
+
+@main.command("config")
+@VAULT
+@click.pass_context
+@_handle_errors
+def config_command(ctx: click.Context, vault: Path) -> None:
+    """Print the effective settings and where each one comes from.
+
+    \b
+    Example:
+      vaultpartner config ~/Vault
+    """
+    session = app.open_session(vault, state_override=_state_dir(ctx))
+    for warning in session.warnings:
+        print_warning(warning)
+    rows = effective_settings(session.loaded)
+    obsidian = session.obsidian
+    folder = f"{obsidian.config_folder}/app.json"
+    rows += [
+        ("obsidian.newLinkFormat", obsidian.new_link_format, folder),
+        ("obsidian.useMarkdownLinks", str(obsidian.use_markdown_links).lower(), folder),
+        ("obsidian.alwaysUpdateLinks", str(obsidian.always_update_links).lower(), folder),
+        (
+            "obsidian.template_folders",
+            ", ".join(obsidian.template_folders) or "-",
+            obsidian.config_folder,
+        ),
+        ("state_dir", str(session.state_dir), "--state-dir" if _state_dir(ctx) else "default"),
+    ]
+    width = max(len(key) for key, _, _ in rows)
+    value_width = min(48, max(len(value) for _, value, _ in rows))
+    print_lines(
+        [f"{key:<{width}}  {value:<{value_width}}  # {source}" for key, value, source in rows]
+    )
+
+
+def run() -> None:  # pragma: no cover - console-script shim
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)
+
+
+_ = EXIT_USAGE

@@ -1,0 +1,233 @@
+"""The vault index: every file and parsed note, name lookup, aliases, resolution and backlinks.
+
+A `VaultIndex` is a value: `updated()` returns a new index and leaves the old one intact, so
+the watcher can diff before and after. Resolution results are memoised per (linkpath, source
+folder) and only the entries a change can affect are dropped, so one changed note costs one
+parse plus the links that could now resolve differently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from vaultpartner.note import Link, Note
+from vaultpartner.paths import folder_of, is_markdown, lookup_key, name_of
+from vaultpartner.resolve import Resolution, resolve_linkpath
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """Any file Obsidian sees in the vault (notes and attachments)."""
+
+    path: str  # vault-relative, POSIX, NFC
+    size: int
+    symlinked: bool = False  # reached through a symlink: resolvable, never written
+
+
+@dataclass(frozen=True, slots=True)
+class Backlink:
+    source: str
+    link: Link
+
+
+def _name_key(path: str) -> str:
+    return lookup_key(name_of(path))
+
+
+def _link_name_keys(link: Link) -> tuple[str, ...]:
+    """The lookup names a link's resolution depends on (with and without an added .md)."""
+    name = lookup_key(link.text.linkpath)
+    name = name[name.rfind("/") + 1 :]
+    return (name, name + ".md") if "." in name else (name + ".md",)
+
+
+def counts_as_backlink_source(note: Note) -> bool:
+    """A report note written by vaultpartner links to everything it reports; it is no backlink."""
+    meta = note.frontmatter or {}
+    return not (meta.get("generated_by") == "vaultpartner" and meta.get("vaultpartner") == "report")
+
+
+class VaultIndex:
+    """Immutable view of a vault. Build with `VaultIndex.build`, change with `updated`."""
+
+    __slots__ = ("_aliases", "_by_name", "_files", "_memo", "_notes", "_sources_by_name")
+
+    def __init__(
+        self,
+        files: dict[str, FileEntry],
+        notes: dict[str, Note],
+        by_name: dict[str, tuple[str, ...]],
+        aliases: dict[str, tuple[str, ...]],
+        sources_by_name: dict[str, frozenset[str]],
+        memo: dict[tuple[str, str], Resolution],
+    ) -> None:
+        self._files = files
+        self._notes = notes
+        self._by_name = by_name
+        self._aliases = aliases
+        self._sources_by_name = sources_by_name
+        self._memo = memo
+
+    @classmethod
+    def build(cls, files: Iterable[FileEntry], notes: Iterable[Note]) -> VaultIndex:
+        return cls({}, {}, {}, {}, {}, {}).updated(files=files, notes=notes)
+
+    # -- reading -----------------------------------------------------------------------------
+    @property
+    def files(self) -> Mapping[str, FileEntry]:
+        return MappingProxyType(self._files)
+
+    @property
+    def notes(self) -> Mapping[str, Note]:
+        return MappingProxyType(self._notes)
+
+    def paths_named(self, name: str) -> tuple[str, ...]:
+        """Every file whose name (with extension) matches, case-insensitively."""
+        return self._by_name.get(lookup_key(name), ())
+
+    def alias_holders(self, alias: str) -> tuple[str, ...]:
+        """Notes that list this alias (case-insensitive, NFC)."""
+        return self._aliases.get(lookup_key(alias), ())
+
+    def all_names(self) -> Iterator[str]:
+        return iter(self._by_name)
+
+    def resolve(self, linkpath: str, source: str) -> Resolution:
+        """Which file `linkpath` opens from note `source` (Obsidian's getLinkpathDest)."""
+        if linkpath == "":
+            return Resolution("resolved", source)
+        memo_key = (lookup_key(linkpath), lookup_key(folder_of(source)))
+        found = self._memo.get(memo_key)
+        if found is None:
+            found = resolve_linkpath(linkpath, source, self._by_name)
+            self._memo[memo_key] = found
+        return found
+
+    def resolve_link(self, link: Link, source: str) -> Resolution:
+        return self.resolve(link.text.linkpath, source)
+
+    def counted_links(self, path: str) -> Iterator[Link]:
+        """Links that Obsidian counts (not inside %% comments), of one note."""
+        note = self._notes.get(path)
+        if note is None:
+            return
+        for link in note.links:
+            if not link.in_comment:
+                yield link
+
+    def backlinks(self, target: str) -> list[Backlink]:
+        """Notes whose counted links resolve to target (report notes excluded)."""
+        found: list[Backlink] = []
+        for source in sorted(self._sources_by_name.get(_name_key(target), ())):
+            note = self._notes[source]
+            if not counts_as_backlink_source(note):
+                continue
+            for link in self.counted_links(source):
+                resolution = self.resolve_link(link, source)
+                if resolution.resolved and resolution.path == target:
+                    found.append(Backlink(source, link))
+        if is_markdown(target):
+            self._self_links(target, found)
+        return found
+
+    def _self_links(self, target: str, found: list[Backlink]) -> None:
+        # `[[#Heading]]` links a note to itself; its empty linkpath has no name key.
+        if not any(b.source == target for b in found):
+            for link in self.counted_links(target):
+                if link.text.linkpath == "":
+                    found.append(Backlink(target, link))
+
+    def has_backlinks_from_others(self, target: str) -> bool:
+        return any(backlink.source != target for backlink in self.backlinks(target))
+
+    # -- changing ----------------------------------------------------------------------------
+    def updated(
+        self,
+        *,
+        files: Iterable[FileEntry] = (),
+        notes: Iterable[Note] = (),
+        removed: Iterable[str] = (),
+    ) -> VaultIndex:
+        """A new index with files added or replaced, notes (re)parsed and paths removed."""
+        new_files = dict(self._files)
+        new_notes = dict(self._notes)
+        by_name = dict(self._by_name)
+        aliases = dict(self._aliases)
+        sources = dict(self._sources_by_name)
+        touched_names: set[str] = set()
+        for path in removed:
+            if new_files.pop(path, None) is not None:
+                touched_names.add(_name_key(path))
+                _drop(by_name, _name_key(path), path)
+            old = new_notes.pop(path, None)
+            if old is not None:
+                _forget_note(old, aliases, sources)
+        for entry in files:
+            if entry.path not in new_files:
+                touched_names.add(_name_key(entry.path))
+                _add(by_name, _name_key(entry.path), entry.path)
+            new_files[entry.path] = entry
+        for note in notes:
+            if note.path not in new_files:
+                raise ValueError(f"note {note.path} has no FileEntry")
+            old = new_notes.get(note.path)
+            if old is not None:
+                _forget_note(old, aliases, sources)
+            new_notes[note.path] = note
+            _learn_note(note, aliases, sources)
+        memo = {
+            key: value for key, value in self._memo.items() if not _affected(key, touched_names)
+        }
+        return VaultIndex(new_files, new_notes, by_name, aliases, sources, memo)
+
+    def snapshot(self) -> tuple[object, ...]:
+        """Everything that defines the index's meaning, for equality checks in tests."""
+        return (
+            dict(self._files),
+            dict(self._notes),
+            {k: tuple(sorted(v)) for k, v in self._by_name.items() if v},
+            {k: tuple(sorted(v)) for k, v in self._aliases.items() if v},
+            {k: v for k, v in self._sources_by_name.items() if v},
+        )
+
+
+def _affected(memo_key: tuple[str, str], touched_names: set[str]) -> bool:
+    linkpath = memo_key[0]
+    name = linkpath[linkpath.rfind("/") + 1 :]
+    return name in touched_names or name + ".md" in touched_names
+
+
+def _add(table: dict[str, tuple[str, ...]], key: str, path: str) -> None:
+    table[key] = (*table.get(key, ()), path)
+
+
+def _drop(table: dict[str, tuple[str, ...]], key: str, path: str) -> None:
+    remaining = tuple(p for p in table.get(key, ()) if p != path)
+    if remaining:
+        table[key] = remaining
+    else:
+        table.pop(key, None)
+
+
+def _learn_note(
+    note: Note, aliases: dict[str, tuple[str, ...]], sources: dict[str, frozenset[str]]
+) -> None:
+    for alias in {lookup_key(a) for a in note.aliases}:
+        _add(aliases, alias, note.path)
+    for name in {key for link in note.links for key in _link_name_keys(link) if link.text.linkpath}:
+        sources[name] = sources.get(name, frozenset()) | {note.path}
+
+
+def _forget_note(
+    note: Note, aliases: dict[str, tuple[str, ...]], sources: dict[str, frozenset[str]]
+) -> None:
+    for alias in {lookup_key(a) for a in note.aliases}:
+        _drop(aliases, alias, note.path)
+    for name in {key for link in note.links for key in _link_name_keys(link) if link.text.linkpath}:
+        remaining = sources.get(name, frozenset()) - {note.path}
+        if remaining:
+            sources[name] = remaining
+        else:
+            sources.pop(name, None)

@@ -1,0 +1,145 @@
+"""The text inside a link: target, subpath and display, cleaned as Obsidian cleans them.
+
+Pure string functions, no I/O: `[[target#subpath|display]]` content and Markdown link
+destinations both end up as a `LinkText`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from vaultpartner.paths import nfc
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+# JavaScript decodeURI leaves escapes of these reserved characters encoded.
+_DECODE_URI_RESERVED = frozenset(";/?:@&=+$,#")
+_PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+@dataclass(frozen=True, slots=True)
+class LinkText:
+    """A link's meaning: linkpath (file part), subpath (from the first '#') and display text."""
+
+    linkpath: str
+    subpath: str
+    display: str | None
+
+    @property
+    def target(self) -> str:
+        return self.linkpath + self.subpath
+
+
+def clean(text: str) -> str:
+    """Obsidian's cleanString: no-break spaces become spaces, trimmed, NFC."""
+    return nfc(text.replace("\u00a0", " ").strip())
+
+
+def split_subpath(target: str) -> tuple[str, str]:
+    """Split at the first '#': (linkpath, subpath-with-#)."""
+    cut = target.find("#")
+    if cut < 0:
+        return target, ""
+    return target[:cut], target[cut:]
+
+
+@dataclass(frozen=True, slots=True)
+class WikiParts:
+    """Where the parts of `[[...]]` content sit, relative to the content's start."""
+
+    text: LinkText
+    target_start: int
+    target_end: int  # excludes a dropped trailing backslash
+    pipe: int  # -1 without display text
+    escaped_pipe: bool
+
+
+def parse_wiki_content(content: str) -> WikiParts:
+    """Parse the content between `[[` and `]]` (spec 1.1 items 5-8)."""
+    lead = len(content) - len(content.lstrip())
+    trimmed = content.strip()
+    pipe = trimmed.find("|")
+    if pipe <= 0:
+        left, display, pipe_at = trimmed, None, -1
+    else:
+        left, display, pipe_at = trimmed[:pipe], trimmed[pipe + 1 :].strip(), lead + pipe
+    escaped = left.endswith("\\")
+    if escaped:
+        left = left[:-1]
+    target = clean(left)
+    linkpath, subpath = split_subpath(target)
+    # Positions of the raw target text, so an edit can replace it and keep the rest.
+    inner_lead = len(left) - len(left.lstrip())
+    start = lead + inner_lead
+    end = lead + len(left.rstrip())
+    return WikiParts(
+        text=LinkText(linkpath=linkpath, subpath=subpath, display=display),
+        target_start=start,
+        target_end=max(start, end),
+        pipe=pipe_at,
+        escaped_pipe=escaped and pipe_at >= 0,
+    )
+
+
+def is_external(destination: str) -> bool:
+    """URLs with a scheme (https:, mailto:, obsidian:, file: ...) are not vault links."""
+    return bool(_SCHEME.match(destination)) or destination.startswith("//")
+
+
+def decode_uri(text: str) -> str | None:
+    """JavaScript decodeURI: None when an escape sequence is malformed."""
+    if "%" not in text:
+        return text
+    out: list[str] = []
+    pos = 0
+    for match in _PERCENT.finditer(text):
+        plain = text[pos : match.start()]
+        if "%" in plain:  # a '%' not followed by two hex digits is a URIError
+            return None
+        decoded = _decode_percent_run(match.group())
+        if decoded is None:
+            return None
+        out.append(plain)
+        out.append(decoded)
+        pos = match.end()
+    rest = text[pos:]
+    if "%" in rest:
+        return None
+    out.append(rest)
+    return "".join(out)
+
+
+def _decode_percent_run(run: str) -> str | None:
+    raw = bytes(int(run[i + 1 : i + 3], 16) for i in range(0, len(run), 3))
+    pieces: list[str] = []
+    pos = 0
+    while pos < len(raw):
+        first = raw[pos]
+        width = (
+            1 if first < 0x80 else 2 if first >> 5 == 0b110 else 3 if first >> 4 == 0b1110 else 4
+        )
+        if first >= 0x80 and first >> 3 == 0b11111:
+            return None
+        chunk = raw[pos : pos + width]
+        try:
+            char = chunk.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        if char in _DECODE_URI_RESERVED:
+            pieces.append(run[pos * 3 : pos * 3 + 3])
+        else:
+            pieces.append(char)
+        pos += width
+    return "".join(pieces)
+
+
+def parse_markdown_destination(destination: str) -> LinkText | None:
+    """A Markdown link destination as Obsidian reads it, or None when it is not a vault link."""
+    if not destination or is_external(destination):
+        return None
+    decoded = decode_uri(destination)
+    if decoded is None:
+        return None
+    target = clean(decoded)
+    linkpath, subpath = split_subpath(target)
+    return LinkText(linkpath=linkpath, subpath=subpath, display=None)

@@ -1,0 +1,303 @@
+"""Parse one note's bytes into an immutable `Note`: no I/O, no clock.
+
+A note keeps what the index and later edits need: where its frontmatter and body are, every
+link with its exact span, root headings, block ids and aliases, and facts about its bytes
+(BOM, line endings, hash). It keeps no copy of the text: writers re-read the file and check
+the hash, so a note the user changed meanwhile is never overwritten.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from vaultpartner.blocks import inline_blocks
+from vaultpartner.digest import content_hash
+from vaultpartner.headings import Heading
+from vaultpartner.linktext import LinkText, parse_markdown_destination, parse_wiki_content
+from vaultpartner.scan import RawLink, ScanResult, ScanState, finish, scan_region
+from vaultpartner.yamlfm import ScalarString, find_frontmatter, parse_yaml
+
+BOM = "\ufeff"
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_SETEXT = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$", re.MULTILINE)
+_BLOCK_ID = re.compile(r"(?:^|\s)\^([A-Za-z0-9-]+)$")
+_FM_MARKDOWN_LINK = re.compile(r"^!?\[([^\]]*)\]\((.*)\)$", re.DOTALL)
+
+Syntax = Literal["wiki", "markdown"]
+Place = Literal["body", "frontmatter"]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One link occurrence: what it says, and exactly where it is written."""
+
+    syntax: Syntax
+    place: Place
+    embed: bool
+    text: LinkText
+    start: int  # character offsets into the note text (BOM excluded)
+    end: int
+    line: int  # 1-based
+    column: int  # 1-based, in code points
+    raw: str  # the exact source text of the occurrence
+    in_comment: bool = False  # inside %% ... %%: kept, never reported or counted
+    key: str | None = None  # frontmatter key path ("related.0")
+    editable: bool = True  # False when the text cannot be spliced (YAML escapes)
+
+
+@dataclass(frozen=True, slots=True)
+class FrontmatterError:
+    message: str
+    line: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    message: str
+    offset: int | None  # byte offset of the first bad byte
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    path: str
+    size: int
+    content_hash: str
+    bom: bool = False
+    newline: str = "\n"  # "\n", "\r\n", "\r", "mixed" or "" (no line break at all)
+    has_frontmatter: bool = False
+    frontmatter: dict[str, Any] | None = None  # None when absent or invalid
+    frontmatter_error: FrontmatterError | None = None
+    body_start: int = 0
+    body_line: int = 1  # 1-based line where the body starts
+    links: tuple[Link, ...] = ()
+    headings: tuple[Heading, ...] = ()
+    block_ids: frozenset[str] = field(default_factory=frozenset)
+    aliases: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    unreadable: Unreadable | None = None
+
+
+def parse_note(path: str, data: bytes, *, max_bytes: int = 16 * 1024 * 1024) -> Note:
+    """Parse a note's bytes. Never raises for bad input: problems are recorded on the note."""
+    digest = content_hash(data)
+    if len(data) > max_bytes:
+        problem = Unreadable(f"larger than max_note_bytes ({max_bytes} bytes); not read", None)
+        return Note(path=path, size=len(data), content_hash=digest, unreadable=problem)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problem = Unreadable(f"not valid UTF-8 at byte {exc.start}", exc.start)
+        return Note(path=path, size=len(data), content_hash=digest, unreadable=problem)
+    nul = text.find("\x00")
+    if nul >= 0:
+        offset = len(text[:nul].encode("utf-8"))
+        problem = Unreadable(
+            f"contains a NUL byte at byte {offset}; the file looks damaged", offset
+        )
+        return Note(path=path, size=len(data), content_hash=digest, unreadable=problem)
+    bom = text.startswith(BOM)
+    if bom:
+        text = text[1:]
+    return _parse_text(path, text, size=len(data), digest=digest, bom=bom)
+
+
+def _newline_style(text: str) -> str:
+    crlf = text.count("\r\n")
+    lf = text.count("\n") - crlf
+    cr = text.count("\r") - crlf
+    kinds = [kind for kind, count in (("\r\n", crlf), ("\n", lf), ("\r", cr)) if count]
+    if not kinds:
+        return ""
+    return kinds[0] if len(kinds) == 1 else "mixed"
+
+
+class _Lines:
+    """Offset -> (line, column), with the same line breaks markdown-it uses."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+        self.length = len(text)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        index = bisect_right(self.starts, offset) - 1
+        return index + 1, offset - self.starts[index] + 1
+
+    def offset_of_line(self, index: int) -> int:
+        """Start offset of 0-based line index, or the text length past the end."""
+        return self.starts[index] if index < len(self.starts) else self.length
+
+
+def _parse_text(path: str, text: str, *, size: int, digest: str, bom: bool) -> Note:
+    lines = _Lines(text)
+    block = find_frontmatter(text)
+    frontmatter: dict[str, Any] | None = None
+    fm_error: FrontmatterError | None = None
+    links: list[Link] = []
+    body_start = 0
+    if block is not None:
+        body_start = block.body_start
+        parsed = parse_yaml(text, block)
+        if parsed.error is not None:
+            fm_error = FrontmatterError(parsed.error, parsed.error_line)
+        else:
+            frontmatter = parsed.data
+            links.extend(_frontmatter_links(text, parsed.strings))
+    body_line_index = lines.position(body_start)[0] - 1
+    body_links, headings, block_ids = _parse_body(text, body_start, body_line_index, lines)
+    links.extend(body_links)
+    return Note(
+        path=path,
+        size=size,
+        content_hash=digest,
+        bom=bom,
+        newline=_newline_style(text),
+        has_frontmatter=block is not None,
+        frontmatter=frontmatter,
+        frontmatter_error=fm_error,
+        body_start=body_start,
+        body_line=body_line_index + 1,
+        links=tuple(links),
+        headings=tuple(headings),
+        block_ids=frozenset(block_ids),
+        aliases=_string_list(frontmatter, "aliases"),
+        tags=tuple(tag.lstrip("#") for tag in _string_list(frontmatter, "tags")),
+    )
+
+
+def _needs_block_parse(body: str) -> bool:
+    return any(marker in body for marker in ("[[", "](", "#", "^", "%%")) or bool(
+        _SETEXT.search(body)
+    )
+
+
+def _parse_body(
+    text: str, body_start: int, body_line_index: int, lines: _Lines
+) -> tuple[list[Link], list[Heading], set[str]]:
+    body = text[body_start:]
+    if not _needs_block_parse(body):
+        return [], [], set()
+    blocks = inline_blocks(body)
+    state, result = ScanState(), ScanResult([], [])
+    ranges: list[tuple[int, int]] = []
+    for inline in blocks:
+        start = lines.offset_of_line(body_line_index + inline.first_line)
+        end = lines.offset_of_line(body_line_index + inline.end_line)
+        ranges.append((start, end))
+        scan_region(text, start, end, state, result)
+    finish(state, len(text), result)
+    comments = result.comments
+    headings: list[Heading] = []
+    block_ids: set[str] = set()
+    for inline, (start, _end) in zip(blocks, ranges, strict=True):
+        if comments and _inside(comments, start):
+            continue
+        if inline.heading_level:
+            line = body_line_index + inline.first_line + 1
+            headings.append(Heading(inline.heading_level, inline.content.strip(), line))
+        found = _BLOCK_ID.search(inline.content.rstrip())
+        if found:
+            block_ids.add(found.group(1).lower())
+    links = [_body_link(text, raw, lines) for raw in result.links]
+    return [link for link in links if link is not None], headings, block_ids
+
+
+def _inside(comments: list[tuple[int, int]], offset: int) -> bool:
+    return any(start <= offset < end for start, end in comments)
+
+
+def _body_link(text: str, raw: RawLink, lines: _Lines) -> Link | None:
+    if raw.kind == "wiki":
+        link_text = parse_wiki_content(text[raw.content_start : raw.content_end]).text
+        syntax: Syntax = "wiki"
+    else:
+        destination = text[raw.content_start : raw.content_end]
+        parsed = parse_markdown_destination(
+            _unescape(destination) if not raw.angle else destination
+        )
+        if parsed is None:
+            return None
+        label = text[raw.label_start : raw.label_end]
+        link_text = LinkText(parsed.linkpath, parsed.subpath, label)
+        syntax = "markdown"
+    line, column = lines.position(raw.start)
+    return Link(
+        syntax=syntax,
+        place="body",
+        embed=raw.embed,
+        text=link_text,
+        start=raw.start,
+        end=raw.end,
+        line=line,
+        column=column,
+        raw=text[raw.start : raw.end],
+        in_comment=raw.in_comment,
+    )
+
+
+def _unescape(destination: str) -> str:
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", destination)
+
+
+def _frontmatter_links(text: str, strings: tuple[ScalarString, ...]) -> list[Link]:
+    links: list[Link] = []
+    for scalar in strings:
+        value = scalar.value
+        link_text: LinkText | None = None
+        syntax: Syntax = "wiki"
+        if value.startswith("[[") and value.endswith("]]") and len(value) > 4:
+            inner = value[2:-2]
+            if "[[" not in inner and "]]" not in inner:
+                link_text = parse_wiki_content(inner).text
+        else:
+            match = _FM_MARKDOWN_LINK.match(value)
+            if match:
+                destination = match.group(2).strip()
+                if destination.startswith("<") and destination.endswith(">"):
+                    destination = destination[1:-1]
+                parsed = parse_markdown_destination(destination)
+                if parsed is not None:
+                    link_text = LinkText(parsed.linkpath, parsed.subpath, match.group(1))
+                    syntax = "markdown"
+        if link_text is None:
+            continue
+        quoted = scalar.style in ("'", '"')
+        inner_start, inner_end = (
+            (scalar.start + 1, scalar.end - 1) if quoted else (scalar.start, scalar.end)
+        )
+        editable = text[inner_start:inner_end] == value
+        links.append(
+            Link(
+                syntax=syntax,
+                place="frontmatter",
+                embed=value.startswith("!"),
+                text=link_text,
+                start=inner_start if editable else scalar.start,
+                end=inner_end if editable else scalar.end,
+                line=scalar.line,
+                column=scalar.column,
+                raw=value,
+                key=scalar.key,
+                editable=editable,
+            )
+        )
+    return links
+
+
+def _string_list(frontmatter: dict[str, Any] | None, key: str) -> tuple[str, ...]:
+    """A list-or-string property, the key matched case-insensitively as Obsidian does."""
+    if not frontmatter:
+        return ()
+    for name, value in frontmatter.items():
+        if isinstance(name, str) and name.lower() == key:
+            items = value if isinstance(value, list) else [value]
+            return tuple(
+                str(item).strip()
+                for item in items
+                if isinstance(item, str | int | float)
+                and not isinstance(item, bool)
+                and str(item).strip()
+            )
+    return ()

@@ -1,0 +1,199 @@
+"""Reading a vault from disk the way Obsidian does: walk, read bytes, parse (in parallel).
+
+This module only reads. Writing into a vault is `vaultpartner.writer`'s job alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vaultpartner.errors import VaultError
+from vaultpartner.index import FileEntry, VaultIndex
+from vaultpartner.note import Note, Unreadable, parse_note
+from vaultpartner.paths import is_hidden_name, is_markdown, nfc
+
+log = logging.getLogger(__name__)
+
+# macOS marks iCloud "Optimize Storage" files whose data is not on disk; reading one blocks.
+_SF_DATALESS = 0x40000000
+PARALLEL_THRESHOLD = 400
+_CHUNK = 250
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+@dataclass(frozen=True, slots=True)
+class FoundFile:
+    rel: str  # vault-relative, POSIX, NFC
+    os_path: str  # the real name on disk (may be NFD, may use another separator)
+    size: int
+    symlinked: bool
+    placeholder: bool = False
+
+
+@dataclass(slots=True)
+class Walk:
+    files: list[FoundFile] = field(default_factory=list)
+    loops: list[str] = field(default_factory=list)  # vault-relative paths of looping symlinks
+
+
+def check_vault_root(root: Path) -> Path:
+    """The vault folder, or a VaultError that says what is wrong."""
+    if not root.exists():
+        raise VaultError("vault folder does not exist", path=str(root), hint="check the path")
+    if not root.is_dir():
+        raise VaultError("not a folder", path=str(root), hint="pass the vault's folder, not a file")
+    return root
+
+
+def walk_vault(root: Path) -> Walk:
+    """Every file Obsidian sees: dot-files and dot-folders skipped, folder symlinks followed once."""
+    walk = Walk()
+    real_root = os.path.realpath(root)
+    _walk_folder(str(root), "", False, {real_root}, real_root, walk)
+    walk.files.sort(key=lambda found: found.rel)
+    return walk
+
+
+def _walk_folder(
+    folder: str, rel: str, symlinked: bool, ancestors: set[str], real_root: str, walk: Walk
+) -> None:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as exc:
+        log.warning("cannot list %s: %s", rel or ".", exc.strerror or exc)
+        return
+    for entry in entries:
+        if is_hidden_name(entry.name):
+            continue
+        child_rel = nfc(entry.name) if not rel else f"{rel}/{nfc(entry.name)}"
+        try:
+            is_link = entry.is_symlink()
+            if entry.is_dir():
+                _enter(entry, child_rel, symlinked or is_link, ancestors, real_root, walk)
+            elif entry.is_file():
+                info = entry.stat()
+                placeholder = bool(getattr(info, "st_flags", 0) & _SF_DATALESS)
+                walk.files.append(
+                    FoundFile(
+                        child_rel, entry.path, info.st_size, symlinked or is_link, placeholder
+                    )
+                )
+        except OSError as exc:  # vanished or unreadable between listing and stat
+            log.warning("cannot read %s: %s", child_rel, exc.strerror or exc)
+
+
+def _enter(
+    entry: os.DirEntry[str],
+    rel: str,
+    symlinked: bool,
+    ancestors: set[str],
+    real_root: str,
+    walk: Walk,
+) -> None:
+    real = os.path.realpath(entry.path)
+    if entry.is_symlink() and (real in ancestors or _inside(real, real_root)):
+        walk.loops.append(rel)
+        return
+    _walk_folder(entry.path, rel, symlinked, ancestors | {real}, real_root, walk)
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def read_note(found: FoundFile, max_bytes: int) -> Note:
+    """Read and parse one note; a read failure becomes an unreadable note, never an exception."""
+    if found.placeholder:
+        problem = Unreadable("cloud placeholder, not downloaded; not read", None)
+        return Note(path=found.rel, size=found.size, content_hash="", unreadable=problem)
+    try:
+        if found.size > max_bytes:
+            return _too_large(found, max_bytes)
+        with open(found.os_path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        reason = (
+            "permission denied" if isinstance(exc, PermissionError) else (exc.strerror or str(exc))
+        )
+        return Note(
+            path=found.rel, size=found.size, content_hash="", unreadable=Unreadable(reason, None)
+        )
+    return parse_note(found.rel, data, max_bytes=max_bytes)
+
+
+def _too_large(found: FoundFile, max_bytes: int) -> Note:
+    problem = Unreadable(f"larger than max_note_bytes ({max_bytes} bytes); not read", None)
+    return Note(path=found.rel, size=found.size, content_hash="", unreadable=problem)
+
+
+def _parse_chunk(chunk: Sequence[FoundFile], max_bytes: int) -> list[Note]:
+    return [read_note(found, max_bytes) for found in chunk]
+
+
+def read_notes(
+    found_notes: Sequence[FoundFile], *, max_bytes: int, jobs: int, progress: Progress | None = None
+) -> Iterator[Note]:
+    """Parse notes, across processes when there are many; yields in input order."""
+    total = len(found_notes)
+    if (
+        jobs <= 1
+        or total < PARALLEL_THRESHOLD
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        for done, found in enumerate(found_notes, 1):
+            yield read_note(found, max_bytes)
+            if progress and done % 100 == 0:
+                progress(done, total)
+        if progress:
+            progress(total, total)
+        return
+    chunks = [found_notes[i : i + _CHUNK] for i in range(0, total, _CHUNK)]
+    # fork: workers inherit the imported modules, so start-up costs milliseconds, not seconds.
+    context = multiprocessing.get_context("fork")
+    done = 0
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        for notes in pool.map(_parse_chunk, chunks, [max_bytes] * len(chunks)):
+            yield from notes
+            done += len(notes)
+            if progress:
+                progress(done, total)
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedVault:
+    root: Path
+    index: VaultIndex
+    loops: tuple[str, ...]  # folder symlinks not followed (loops or overlaps)
+    os_paths: dict[str, str]
+
+
+def load_vault(
+    root: Path,
+    *,
+    max_bytes: int,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> LoadedVault:
+    """Walk, read and index a whole vault."""
+    check_vault_root(root)
+    walk = walk_vault(root)
+    found_notes = [found for found in walk.files if is_markdown(found.rel)]
+    notes = list(
+        read_notes(found_notes, max_bytes=max_bytes, jobs=jobs or default_jobs(), progress=progress)
+    )
+    entries = [FileEntry(found.rel, found.size, found.symlinked) for found in walk.files]
+    index = VaultIndex.build(entries, notes)
+    return LoadedVault(
+        root, index, tuple(walk.loops), {found.rel: found.os_path for found in walk.files}
+    )

@@ -1,0 +1,181 @@
+"""Frontmatter: where it is (Obsidian's rule) and what its YAML says. The only PyYAML user.
+
+Obsidian reads YAML with a YAML 1.2 loader: only true/false are booleans and dates stay
+text, and a duplicated key makes the whole block invalid. The loader below follows that, so
+`country: NO` stays a string and `last_contact: 2026-11-05` stays "2026-11-05".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+try:  # libyaml is ~6x faster; fall back to the pure-Python parser where it is missing
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+_OPEN = re.compile(r"---[ \t]*(\r\n|\r|\n)")
+_CLOSE = re.compile(r"^---[ \t]*(?:\r\n|\n|\Z)", re.MULTILINE)
+MAX_FRONTMATTER_CHARS = 1_000_000
+MAX_YAML_NODES = 50_000
+
+
+class _VaultLoader(_BaseLoader):
+    """Safe loader with YAML 1.2 booleans, dates kept as text and duplicate keys refused."""
+
+
+_VaultLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
+    ]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+_VaultLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FrontmatterBlock:
+    """The frontmatter's place in the text: the YAML between the fences and where the body starts."""
+
+    yaml_start: int  # first character of the YAML text (after the opening fence line)
+    yaml_end: int  # start of the closing fence line
+    body_start: int  # first character after the closing fence line
+    yaml_first_line: int  # 1-based line number of the first YAML line
+
+
+@dataclass(frozen=True, slots=True)
+class ScalarString:
+    """A string value in the YAML, with its key path and where its text sits in the note."""
+
+    key: str  # dotted key path, as Obsidian's FrontmatterLinkCache.key ("related.0")
+    value: str
+    start: int  # character offsets in the note text, quotes included
+    end: int
+    style: str | None  # None plain, "'" or '"' quoted, "|" or ">" block
+    line: int  # 1-based
+    column: int  # 1-based, in code points
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedYaml:
+    data: dict[str, Any] | None
+    strings: tuple[ScalarString, ...]
+    error: str | None
+    error_line: int | None
+
+
+def find_frontmatter(text: str, start: int = 0) -> FrontmatterBlock | None:
+    """Frontmatter exists only when `---` is the very first line and a closing `---` line follows."""
+    opening = _OPEN.match(text, start)
+    if opening is None:
+        return None
+    closing = _CLOSE.search(text, opening.end())
+    if closing is None:
+        return None
+    body_start = closing.end()
+    return FrontmatterBlock(
+        yaml_start=opening.end(),
+        yaml_end=closing.start(),
+        body_start=body_start,
+        yaml_first_line=2,
+    )
+
+
+def parse_yaml(text: str, block: FrontmatterBlock) -> ParsedYaml:
+    """Load the frontmatter YAML; errors come back with their 1-based note line."""
+    source = text[block.yaml_start : block.yaml_end]
+    if len(source) > MAX_FRONTMATTER_CHARS:
+        return ParsedYaml(None, (), "frontmatter is larger than 1,000,000 characters", 1)
+    if not source.strip():
+        return ParsedYaml({}, (), None, None)
+    loader = _VaultLoader(source)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return ParsedYaml({}, (), None, None)
+        if not isinstance(node, yaml.MappingNode):
+            return ParsedYaml(None, (), "frontmatter is not a list of `key: value` properties", 2)
+        strings = tuple(_strings(node, block.yaml_start, text))
+        data = loader.construct_document(node)
+    except _TooLarge as exc:
+        return ParsedYaml(None, (), str(exc), None)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = None if mark is None else mark.line + block.yaml_first_line
+        problem = exc.problem or exc.context or "invalid YAML"
+        return ParsedYaml(None, (), f"invalid YAML: {problem}", line)
+    except yaml.YAMLError as exc:
+        return ParsedYaml(None, (), f"invalid YAML: {exc}", None)
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        return ParsedYaml(None, (), "frontmatter is not a list of `key: value` properties", 2)
+    return ParsedYaml(data, strings, None, None)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _strings(root: yaml.MappingNode, offset: int, text: str) -> Iterator[ScalarString]:
+    """Walk the node graph once (aliases share nodes, so a YAML bomb stays small here)."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, str]] = [(root, "")]
+    count = 0
+    while stack:
+        node, key = stack.pop()
+        count += 1
+        if count > MAX_YAML_NODES:
+            raise _TooLarge(f"frontmatter has more than {MAX_YAML_NODES} values (YAML aliases?)")
+        if isinstance(node, yaml.MappingNode):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            _check_duplicate_keys(node)
+            for key_node, value_node in reversed(node.value):
+                name = str(key_node.value)
+                stack.append((value_node, f"{key}.{name}" if key else name))
+        elif isinstance(node, yaml.SequenceNode):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            for index in range(len(node.value) - 1, -1, -1):
+                stack.append((node.value[index], f"{key}.{index}" if key else str(index)))
+        elif isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
+            start = offset + node.start_mark.index
+            yield ScalarString(
+                key=key,
+                value=node.value,
+                start=start,
+                end=offset + node.end_mark.index,
+                style=node.style or None,
+                line=_line_of(text, start),
+                column=start - (text.rfind("\n", 0, start) + 1) + 1,
+            )
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _check_duplicate_keys(node: yaml.MappingNode) -> None:
+    seen: set[str] = set()
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue
+        if key_node.value in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key_node.value!r}", key_node.start_mark
+            )
+        seen.add(key_node.value)
