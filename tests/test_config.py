@@ -235,7 +235,7 @@ def test_default_config_text_languages_differ_and_uncomment() -> None:
     assert "Язык" not in en
     uncommented = re.sub(r"(?m)^# (\w+ = )", r"\1", en)
     data = tomllib.loads(uncommented)
-    assert data["audit"]["suggestion_cutoff"] == 80
+    assert data["audit"]["suggestion_cutoff"] == 72
     assert data["partners"]["tag_cadences"] == {}
     assert len(data) - len(SECTIONS) + sum(len(data[s]) for s in SECTIONS) == len(SETTINGS)
     with pytest.raises(ValueError, match="language"):

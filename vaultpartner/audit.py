@@ -5,18 +5,28 @@ Each check is a plain function over the index; `CHECKS` lists them in one place.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from vaultpartner.findings import SEVERITY, Finding
-from vaultpartner.headings import block_id_of, find_heading, has_subpath_target
+from vaultpartner.headings import Heading, block_id_of, find_heading, has_subpath_target
 from vaultpartner.index import VaultIndex, counts_as_backlink_source
 from vaultpartner.linkformat import encode_markdown_destination, link_path_for
 from vaultpartner.messages import Language, message
-from vaultpartner.note import Link, Note
-from vaultpartner.paths import is_markdown, is_sync_conflict, is_within, name_of, stem_of
-from vaultpartner.suggest import close_names
+from vaultpartner.note import Link, Note, Unreadable
+from vaultpartner.paths import (
+    folder_of,
+    is_markdown,
+    is_sync_conflict,
+    is_within,
+    join,
+    name_of,
+    stem_of,
+)
+from vaultpartner.resolve import Resolution
+from vaultpartner.suggest import NameMatcher, close_names
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +44,19 @@ class AuditResult:
     stats: dict[str, int]
 
 
+# Conflict-copy name patterns (as in vaultpartner.paths), with the tool that makes them.
+_CONFLICT_MARKERS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\.sync-conflict-\d{8}-\d{6}-[A-Z0-9]{7}(?=\.|$)"), "Syncthing"),
+    (re.compile(r" ?\(Conflicted copy[^)]*\)", re.IGNORECASE), "Obsidian Sync"),
+    (re.compile(r" ?\([^)]*'s conflicted copy[^)]*\)", re.IGNORECASE), "Dropbox"),
+    (re.compile(r" ?\((?:Case|Unicode Encoding) Conflict[^)]*\)", re.IGNORECASE), "Dropbox"),
+)
+_VALID_BLOCK_ID = re.compile(r"[A-Za-z0-9-]+")
+_TOO_LARGE = re.compile(r"max_note_bytes \((\d+) bytes\)")
+# Characters a heading link cannot carry (Obsidian drops them when it writes heading links).
+_HEADING_LINK_UNSAFE = re.compile(r"[#|^\[\]\\%]+")
+
+
 def is_report_note(note: Note) -> bool:
     return not counts_as_backlink_source(note)
 
@@ -43,42 +66,76 @@ class _Context:
         self.index = index
         self.options = options
         self._stems: dict[str, str] | None = None
+        self._matcher: NameMatcher | None = None
+        self._resolved: list[tuple[str, Link, Resolution]] | None = None
 
     def reportable(self, path: str) -> bool:
         """Paths whose problems we report: not excluded, not templates, not conflict copies."""
         if self.options.excluded(path) or is_sync_conflict(path):
             return False
-        if any(is_within(path, folder) for folder in self.options.template_folders):
+        if self.in_template_folder(path):
             return False
         note = self.index.notes.get(path)
         return note is None or not is_report_note(note)
 
+    def in_template_folder(self, path: str) -> bool:
+        return any(is_within(path, folder) for folder in self.options.template_folders)
+
     def note_names(self) -> dict[str, str]:
-        """Basename (as written in links) -> one path, for suggestions."""
+        """Basename (as written in links) -> one path, for suggestions.
+
+        Templates and sync-conflict copies resolve like any file but are never a sensible
+        target to suggest.
+        """
         if self._stems is None:
             stems: dict[str, str] = {}
             for path in sorted(self.index.files):
+                if is_sync_conflict(path) or self.in_template_folder(path):
+                    continue
                 stems.setdefault(stem_of(path) if is_markdown(path) else name_of(path), path)
             self._stems = stems
         return self._stems
+
+    def resolved_links(self) -> list[tuple[str, Link, Resolution]]:
+        """Every counted link with its resolution, computed once for all checks."""
+        if self._resolved is None:
+            resolved: list[tuple[str, Link, Resolution]] = []
+            index = self.index
+            for path in sorted(index.notes):
+                for link in index.counted_links(path):
+                    resolved.append((path, link, index.resolve(link.text.linkpath, path)))
+            self._resolved = resolved
+        return self._resolved
+
+    def close_note_names(self, wanted: str) -> list[str]:
+        if self._matcher is None:
+            self._matcher = NameMatcher(self.note_names(), cutoff=self.options.suggestion_cutoff)
+        return self._matcher.close(wanted)
 
     def say(self, code: str, **values: object) -> str:
         return message(code, self.options.language, **values)
 
 
-def _link_findings(ctx: _Context, source: str, link: Link) -> Iterator[Finding]:
-    resolution = ctx.index.resolve_link(link, source)
+def _link_findings(
+    ctx: _Context, source: str, link: Link, resolution: Resolution
+) -> Iterator[Finding]:
     where = {"path": source, "line": link.line, "column": link.column, "target": link.raw}
     if resolution.status == "ambiguous":
-        shown = [_wikilink(candidate, link) for candidate in resolution.candidates]
+        shown = tuple(_full_path_link(candidate, link) for candidate in resolution.candidates)
+        candidates = ", ".join(resolution.candidates)
         yield Finding(
             "ambiguous-link",
             SEVERITY["ambiguous-link"],
             message=ctx.say(
-                "ambiguous-link", target=link.raw, count=len(shown), candidates=", ".join(shown)
+                "ambiguous-link",
+                target=link.raw,
+                count=len(shown),
+                candidates=candidates,
+                suggestion=shown[0],
             ),
-            suggestions=tuple(shown),
+            suggestions=shown,
             candidates=resolution.candidates,
+            literals=(link.raw, *shown, *resolution.candidates),
             **where,  # type: ignore[arg-type]
         )
     elif resolution.status == "missing":
@@ -87,14 +144,26 @@ def _link_findings(ctx: _Context, source: str, link: Link) -> Iterator[Finding]:
         yield from _subpath_findings(ctx, resolution.path, link, where)
 
 
-def _wikilink(target_path: str, link: Link) -> str:
+def _prefix(link: Link) -> str:
+    return "!" if link.embed else ""
+
+
+def _with_path(link: Link, path: str, subpath: str, *, display: str | None = None) -> str:
+    """The link rewritten with a new link path (as written) and subpath, same syntax."""
+    if link.syntax == "markdown":
+        destination = encode_markdown_destination(path + subpath)
+        return f"{_prefix(link)}[{link.text.display or ''}]({destination})"
+    shown = display if display is not None else link.text.display
+    pipe = f"|{shown}" if shown is not None else ""
+    return f"{_prefix(link)}[[{path}{subpath}{pipe}]]"
+
+
+def _full_path_link(target_path: str, link: Link) -> str:
     """The link rewritten to name target_path by its full vault path."""
     if link.syntax == "markdown":
-        destination = encode_markdown_destination(target_path + link.text.subpath)
-        return f"{'!' if link.embed else ''}[{link.text.display or ''}]({destination})"
+        return _with_path(link, target_path, link.text.subpath)
     path = target_path[:-3] if is_markdown(target_path) else target_path
-    display = f"|{link.text.display}" if link.text.display is not None else ""
-    return f"{'!' if link.embed else ''}[[{path}{link.text.subpath}{display}]]"
+    return _with_path(link, path, link.text.subpath)
 
 
 def _missing(ctx: _Context, source: str, link: Link, where: dict[str, object]) -> Finding:
@@ -102,26 +171,30 @@ def _missing(ctx: _Context, source: str, link: Link, where: dict[str, object]) -
     name = linkpath[linkpath.rfind("/") + 1 :]
     holders = ctx.index.alias_holders(name) if "/" not in linkpath else ()
     if holders and link.syntax == "wiki":
-        suggestions: list[str] = []
-        for holder in holders:
-            path = link_path_for(ctx.index, holder, source)
-            suggestions.append(
-                f"{'!' if link.embed else ''}[[{path}{link.text.subpath}|{link.text.display or name}]]"
+        suggestions = tuple(
+            _with_path(
+                link,
+                link_path_for(ctx.index, holder, source),
+                link.text.subpath,
+                display=link.text.display or name,
             )
+            for holder in holders
+        )
         return Finding(
             "alias-link",
             SEVERITY["alias-link"],
             message=ctx.say(
                 "alias-link", target=link.raw, note=holders[0], suggestion=suggestions[0]
             ),
-            suggestions=tuple(suggestions),
+            suggestions=suggestions,
+            literals=(link.raw, holders[0], suggestions[0]),
             **where,  # type: ignore[arg-type]
         )
     names = ctx.note_names()
     wanted = name[:-3] if name.lower().endswith(".md") else name
-    close = close_names(wanted, names, cutoff=ctx.options.suggestion_cutoff)
+    close = ctx.close_note_names(wanted)
     near = tuple(
-        _wikilink_for_source(ctx, names[found], source, link)
+        _link_for_source(ctx, names[found], source, link)
         for found in close
         if names[found] != source
     )
@@ -131,22 +204,43 @@ def _missing(ctx: _Context, source: str, link: Link, where: dict[str, object]) -
             SEVERITY["broken-link-near"],
             message=ctx.say("broken-link-near", target=link.raw, suggestion=near[0]),
             suggestions=near,
+            literals=(link.raw, near[0]),
             **where,  # type: ignore[arg-type]
         )
     return Finding(
         "broken-link",
         SEVERITY["broken-link"],
         message=ctx.say("broken-link", target=link.raw),
+        literals=(link.raw,),
         **where,  # type: ignore[arg-type]
     )
 
 
-def _wikilink_for_source(ctx: _Context, target: str, source: str, link: Link) -> str:
-    if link.syntax == "markdown":
-        return _wikilink(target, link)
-    path = link_path_for(ctx.index, target, source)
-    display = f"|{link.text.display}" if link.text.display is not None else ""
-    return f"{'!' if link.embed else ''}[[{path}{link.text.subpath}{display}]]"
+def _link_for_source(ctx: _Context, target: str, source: str, link: Link) -> str:
+    """The link rewritten to open target from source, in the shortest form that does."""
+    markdown = link.syntax == "markdown"
+    path = link_path_for(ctx.index, target, source, omit_md=not markdown)
+    return _with_path(link, path, link.text.subpath)
+
+
+def _heading_suggestions(
+    ctx: _Context, headings: Sequence[Heading], link: Link, subpath: str
+) -> tuple[str, ...]:
+    """Links to the existing headings closest to the missing one, each checked to resolve."""
+    wanted = [part for part in subpath.split("#") if part.strip()]
+    if not wanted or not headings:
+        return ()
+    by_text: dict[str, Heading] = {}
+    for heading in headings:
+        cleaned = " ".join(_HEADING_LINK_UNSAFE.sub(" ", heading.text).split())
+        if cleaned:
+            by_text.setdefault(cleaned, heading)
+    close = close_names(wanted[-1], by_text, cutoff=ctx.options.suggestion_cutoff)
+    found: list[str] = []
+    for text in close:
+        if find_heading(headings, f"#{text}") is by_text[text]:
+            found.append(_with_path(link, link.text.linkpath, f"#{text}"))
+    return tuple(found)
 
 
 def _subpath_findings(
@@ -161,34 +255,61 @@ def _subpath_findings(
     block = block_id_of(subpath)
     if block is not None:
         if block not in note.block_ids:
+            valid = bool(_VALID_BLOCK_ID.fullmatch(block))
+            marker = f"^{block}"
             yield Finding(
                 "broken-block",
                 SEVERITY["broken-block"],
-                message=ctx.say("broken-block", subpath=subpath, note=target),
+                message=ctx.say(
+                    "broken-block" if valid else "broken-block-id",
+                    subpath=subpath,
+                    note=target,
+                    marker=marker,
+                ),
+                literals=(link.raw, subpath, target, marker),
                 **where,  # type: ignore[arg-type]
             )
         return
     if find_heading(note.headings, subpath) is None:
-        suggestions = tuple(
-            f"#{heading.text}"
-            for heading in note.headings
-            if heading.text.lower() != subpath[1:].lower()
-        )[:3]
+        suggestions = _heading_suggestions(ctx, note.headings, link, subpath)
+        if suggestions:
+            text = ctx.say(
+                "broken-heading-near", subpath=subpath, note=target, suggestion=suggestions[0]
+            )
+        else:
+            text = ctx.say("broken-heading", subpath=subpath, note=target)
         yield Finding(
             "broken-heading",
             SEVERITY["broken-heading"],
-            message=ctx.say("broken-heading", subpath=subpath, note=target),
+            message=text,
             suggestions=suggestions,
+            literals=(link.raw, subpath, target, *suggestions[:1]),
             **where,  # type: ignore[arg-type]
         )
 
 
 def check_links(ctx: _Context) -> Iterator[Finding]:
-    for path in sorted(ctx.index.notes):
-        if not ctx.reportable(path):
-            continue
-        for link in ctx.index.counted_links(path):
-            yield from _link_findings(ctx, path, link)
+    reportable: dict[str, bool] = {}
+    for path, link, resolution in ctx.resolved_links():
+        allowed = reportable.get(path)
+        if allowed is None:
+            allowed = reportable[path] = ctx.reportable(path)
+        if allowed and (resolution.status != "resolved" or link.text.subpath):
+            yield from _link_findings(ctx, path, link, resolution)
+
+
+def _unreadable_message(ctx: _Context, problem: Unreadable) -> str:
+    text = problem.message
+    if problem.offset is not None and "UTF-8" in text:
+        return ctx.say("unreadable-encoding", offset=problem.offset)
+    if problem.offset is not None and "NUL" in text:
+        return ctx.say("unreadable-nul", offset=problem.offset)
+    too_large = _TOO_LARGE.search(text)
+    if too_large:
+        return ctx.say("unreadable-too-large", limit=too_large.group(1))
+    if "placeholder" in text:
+        return ctx.say("unreadable-placeholder")
+    return ctx.say("unreadable-file", problem=text)
 
 
 def check_notes(ctx: _Context) -> Iterator[Finding]:
@@ -202,7 +323,7 @@ def check_notes(ctx: _Context) -> Iterator[Finding]:
                 path,
                 None,
                 None,
-                ctx.say("unreadable-file", problem=note.unreadable.message),
+                _unreadable_message(ctx, note.unreadable),
                 offset=note.unreadable.offset,
             )
         elif note.frontmatter_error is not None:
@@ -214,20 +335,37 @@ def check_notes(ctx: _Context) -> Iterator[Finding]:
                 error.line,
                 1 if error.line is not None else None,
                 ctx.say("invalid-frontmatter", problem=error.message),
+                literals=(error.message,),
             )
+
+
+def conflict_original(path: str) -> tuple[str, str] | None:
+    """(original path, sync tool) of a conflict copy; None when path is not one."""
+    name = name_of(path)
+    for pattern, tool in _CONFLICT_MARKERS:
+        match = pattern.search(name)
+        if match:
+            original = (name[: match.start()] + name[match.end() :]).strip()
+            return join(folder_of(path), original), tool
+    return None
 
 
 def check_sync_conflicts(ctx: _Context) -> Iterator[Finding]:
     for path in sorted(ctx.index.files):
-        if is_sync_conflict(path) and not ctx.options.excluded(path):
-            yield Finding(
-                "sync-conflict",
-                SEVERITY["sync-conflict"],
-                path,
-                None,
-                None,
-                ctx.say("sync-conflict"),
-            )
+        if not is_sync_conflict(path) or ctx.options.excluded(path):
+            continue
+        original, tool = conflict_original(path) or (path, "sync")
+        exists = original in ctx.index.files
+        code = "sync-conflict" if exists else "sync-conflict-orphaned"
+        yield Finding(
+            "sync-conflict",
+            SEVERITY["sync-conflict"],
+            path,
+            None,
+            None,
+            ctx.say(code, tool=tool, original=original),
+            literals=(original,),
+        )
 
 
 def check_orphans(ctx: _Context) -> Iterator[Finding]:
@@ -235,14 +373,11 @@ def check_orphans(ctx: _Context) -> Iterator[Finding]:
     if not ctx.options.orphans:
         return
     connected: set[str] = set()
-    for source, note in ctx.index.notes.items():
-        if is_report_note(note):
-            continue
-        for link in ctx.index.counted_links(source):
-            resolution = ctx.index.resolve_link(link, source)
-            if resolution.resolved and resolution.path != source:
-                connected.add(source)
-                connected.add(resolution.path or "")
+    report_notes = {path for path, note in ctx.index.notes.items() if is_report_note(note)}
+    for source, _link, resolution in ctx.resolved_links():
+        if resolution.path is not None and resolution.path != source and source not in report_notes:
+            connected.add(source)
+            connected.add(resolution.path)
     for path, note in sorted(ctx.index.notes.items()):
         if path not in connected and note.unreadable is None and ctx.reportable(path):
             yield Finding(

@@ -16,7 +16,7 @@ from vaultpartner.messages import Language
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _SUMMARY: dict[Language, str] = {
-    "en": "{errors} errors, {warnings} warnings, {info} info in {notes} notes ({links} links)",
+    "en": "errors: {errors}, warnings: {warnings}, info: {info} — notes: {notes}, links: {links}",
     "ru": "ошибок: {errors}, предупреждений: {warnings}, замечаний: {info} — заметок: {notes}, "
     "ссылок: {links}",
 }

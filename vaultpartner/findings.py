@@ -39,6 +39,9 @@ class Finding:
     suggestions: tuple[str, ...] = ()
     candidates: tuple[str, ...] = ()
     offset: int | None = None  # byte offset, for unreadable-file
+    # Text quoted in `message` (links, paths, headings): the report note puts these in code
+    # spans so they create no links or tags. Not part of the JSON.
+    literals: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line or 0, self.column or 0, self.code)

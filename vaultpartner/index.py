@@ -98,7 +98,9 @@ class VaultIndex:
         """Which file `linkpath` opens from note `source` (Obsidian's getLinkpathDest)."""
         if linkpath == "":
             return Resolution("resolved", source)
-        memo_key = (lookup_key(linkpath), lookup_key(folder_of(source)))
+        # Keyed by the text as written: cheaper than normalising on every call, and equal
+        # texts from the same folder always resolve alike.
+        memo_key = (linkpath, folder_of(source))
         found = self._memo.get(memo_key)
         if found is None:
             found = resolve_linkpath(linkpath, source, self._by_name)
@@ -194,7 +196,7 @@ class VaultIndex:
 
 
 def _affected(memo_key: tuple[str, str], touched_names: set[str]) -> bool:
-    linkpath = memo_key[0]
+    linkpath = lookup_key(memo_key[0])
     name = linkpath[linkpath.rfind("/") + 1 :]
     return name in touched_names or name + ".md" in touched_names
 

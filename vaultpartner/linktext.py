@@ -15,6 +15,12 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 # JavaScript decodeURI leaves escapes of these reserved characters encoded.
 _DECODE_URI_RESERVED = frozenset(";/?:@&=+$,#")
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+# What JavaScript's String.prototype.trim removes (WhiteSpace and LineTerminator). Python's
+# str.strip() differs: it also strips U+001C-U+001F and U+0085 but keeps U+FEFF.
+JS_WHITESPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +36,14 @@ class LinkText:
         return self.linkpath + self.subpath
 
 
+def js_trim(text: str) -> str:
+    """JavaScript's String.prototype.trim."""
+    return text.strip(JS_WHITESPACE)
+
+
 def clean(text: str) -> str:
     """Obsidian's cleanString: no-break spaces become spaces, trimmed, NFC."""
-    return nfc(text.replace("\u00a0", " ").strip())
+    return nfc(js_trim(text.replace("\u00a0", " ")))
 
 
 def split_subpath(target: str) -> tuple[str, str]:
@@ -56,22 +67,22 @@ class WikiParts:
 
 def parse_wiki_content(content: str) -> WikiParts:
     """Parse the content between `[[` and `]]` (spec 1.1 items 5-8)."""
-    lead = len(content) - len(content.lstrip())
-    trimmed = content.strip()
+    lead = len(content) - len(content.lstrip(JS_WHITESPACE))
+    trimmed = js_trim(content)
     pipe = trimmed.find("|")
     if pipe <= 0:
         left, display, pipe_at = trimmed, None, -1
     else:
-        left, display, pipe_at = trimmed[:pipe], trimmed[pipe + 1 :].strip(), lead + pipe
+        left, display, pipe_at = trimmed[:pipe], js_trim(trimmed[pipe + 1 :]), lead + pipe
     escaped = left.endswith("\\")
     if escaped:
         left = left[:-1]
     target = clean(left)
     linkpath, subpath = split_subpath(target)
     # Positions of the raw target text, so an edit can replace it and keep the rest.
-    inner_lead = len(left) - len(left.lstrip())
+    inner_lead = len(left) - len(left.lstrip(JS_WHITESPACE))
     start = lead + inner_lead
-    end = lead + len(left.rstrip())
+    end = lead + len(left.rstrip(JS_WHITESPACE))
     return WikiParts(
         text=LinkText(linkpath=linkpath, subpath=subpath, display=display),
         target_start=start,
@@ -143,3 +154,22 @@ def parse_markdown_destination(destination: str) -> LinkText | None:
     target = clean(decoded)
     linkpath, subpath = split_subpath(target)
     return LinkText(linkpath=linkpath, subpath=subpath, display=None)
+
+
+_IMAGE_SIZE = re.compile(r"^([0-9]+)(?:x([0-9]+))?$")
+
+
+def embed_size(display: str | None) -> tuple[str | None, int | None, int | None]:
+    """An embed's display slot as (alt text, width, height) (spec 1.1 item 15).
+
+    `![[img.png|100]]`, `![[img.png|100x145]]`: a size. The size is the part after the last
+    `|`; what comes before it is alt text (`![[img.png|alt|200]]`). Anything else is alt text.
+    """
+    if display is None:
+        return None, None, None
+    head, pipe, last = display.rpartition("|")
+    size = _IMAGE_SIZE.match(last.strip())
+    if size is None:
+        return display, None, None
+    height = int(size.group(2)) if size.group(2) else None
+    return (head.strip() if pipe else None), int(size.group(1)), height

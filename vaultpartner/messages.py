@@ -1,4 +1,8 @@
-"""User-facing text in English and Russian. Codes stay English; messages follow `language`."""
+"""User-facing text in English and Russian. Codes stay English; messages follow `language`.
+
+Every finding message says what is wrong and what to do about it. Values quoted in a message
+(links, paths, headings) are passed as `{name}` fields so the report can mark them as code.
+"""
 
 from __future__ import annotations
 
@@ -8,52 +12,114 @@ Language = Literal["en", "ru"]
 
 _MESSAGES: dict[str, dict[Language, str]] = {
     "broken-link": {
-        "en": "link {target} points to no file",
-        "ru": "ссылка {target} никуда не ведёт: такого файла нет",
+        "en": "link {target} points to no file; create the note or correct the link",
+        "ru": "ссылка {target} никуда не ведёт: такого файла нет; создайте заметку "
+        "или исправьте ссылку",
     },
     "broken-link-near": {
         "en": "link {target} points to no file; did you mean {suggestion}?",
-        "ru": "ссылка {target} никуда не ведёт; может быть, {suggestion}?",
+        "ru": "ссылка {target} никуда не ведёт: такого файла нет; может быть, имелась в виду "
+        "{suggestion}?",
     },
     "ambiguous-link": {
-        "en": "link {target} could open any of {count} equally close files; Obsidian's choice "
-        "cannot be known, write the folder: {candidates}",
-        "ru": "ссылка {target} подходит к {count} файлам на равном расстоянии; какой откроет "
-        "Obsidian, узнать нельзя — укажите папку: {candidates}",
+        "en": "link {target} fits {count} files whose paths are equally long ({candidates}); "
+        "which one Obsidian opens depends on its internal file order, so write the folder, "
+        "e.g. {suggestion}",
+        "ru": "ссылка {target} подходит к {count} файлам с путями одинаковой длины "
+        "({candidates}); какой из них откроет Obsidian, зависит от его внутреннего порядка "
+        "файлов — укажите папку, например {suggestion}",
     },
     "alias-link": {
-        "en": "{target} is an alias of {note}; Obsidian does not resolve aliases, write {suggestion}",
-        "ru": "{target} — псевдоним заметки {note}; Obsidian не открывает ссылки по псевдониму, "
-        "пишите {suggestion}",
+        "en": "link {target} uses an alias of {note}; Obsidian does not open links by alias, "
+        "write {suggestion}",
+        "ru": "ссылка {target} указывает псевдоним заметки {note}; по псевдониму Obsidian "
+        "ссылку не откроет — пишите {suggestion}",
     },
     "broken-heading": {
-        "en": "heading {subpath} not found in {note}",
-        "ru": "в заметке {note} нет заголовка {subpath}",
+        "en": "{note} has no heading {subpath}, so the link opens the top of the note; "
+        "correct the link or the heading",
+        "ru": "в заметке {note} нет заголовка {subpath}, ссылка откроет начало заметки; "
+        "исправьте ссылку или заголовок",
+    },
+    "broken-heading-near": {
+        "en": "{note} has no heading {subpath}, so the link opens the top of the note; "
+        "did you mean {suggestion}?",
+        "ru": "в заметке {note} нет заголовка {subpath}, ссылка откроет начало заметки; "
+        "может быть, имелась в виду {suggestion}?",
     },
     "broken-block": {
-        "en": "block {subpath} not found in {note}",
-        "ru": "в заметке {note} нет блока {subpath}",
+        "en": "{note} has no block {subpath}; add {marker} at the end of the paragraph "
+        "you mean, or correct the link",
+        "ru": "в заметке {note} нет блока {subpath}; допишите {marker} в конце нужного "
+        "абзаца или исправьте ссылку",
+    },
+    "broken-block-id": {
+        "en": "{note} has no block {subpath}: block ids may contain only Latin letters, digits "
+        "and dashes; rename the id in the link and in the note",
+        "ru": "в заметке {note} нет блока {subpath}: идентификатор блока может содержать только "
+        "латинские буквы, цифры и дефисы; переименуйте его в ссылке и в заметке",
     },
     "invalid-frontmatter": {
-        "en": "frontmatter is not valid: {problem}; Obsidian shows no properties for this note",
-        "ru": "ошибка в свойствах (frontmatter): {problem}; Obsidian не покажет свойства этой заметки",
+        "en": "the properties (YAML frontmatter) are not valid: {problem}; until the YAML is "
+        "fixed Obsidian sees no properties, aliases or tags in this note",
+        "ru": "свойства (YAML frontmatter) записаны с ошибкой: {problem}; пока YAML не "
+        "исправлен, Obsidian не видит у заметки свойств, псевдонимов и тегов",
+    },
+    "unreadable-encoding": {
+        "en": "not UTF-8 text (first bad byte at offset {offset}); it was probably saved in "
+        "another encoding such as Windows-1251 — re-save it as UTF-8; its links were not checked",
+        "ru": "файл не в кодировке UTF-8 (первый неверный байт — {offset}); вероятно, он сохранён "
+        "в другой кодировке, например Windows-1251, — пересохраните его в UTF-8; ссылки в нём "
+        "не проверены",
+    },
+    "unreadable-nul": {
+        "en": "contains a NUL byte at offset {offset}, the file looks damaged; restore it from "
+        "a backup or the sync history; its links were not checked",
+        "ru": "в файле нулевой байт (смещение {offset}), файл похож на повреждённый; "
+        "восстановите его из резервной копии или истории синхронизации; ссылки в нём "
+        "не проверены",
+    },
+    "unreadable-too-large": {
+        "en": "larger than audit.max_note_bytes ({limit} bytes), not read; raise "
+        "audit.max_note_bytes in vaultpartner.toml to check it",
+        "ru": "больше audit.max_note_bytes ({limit} байт), не прочитан; увеличьте "
+        "audit.max_note_bytes в vaultpartner.toml, чтобы его проверить",
+    },
+    "unreadable-placeholder": {
+        "en": "a cloud placeholder whose content is not downloaded, not read; download it "
+        "(keep it on this device) to check it",
+        "ru": "облачная заглушка: содержимое не скачано, файл не прочитан; скачайте его "
+        "(оставьте на этом устройстве), чтобы проверить",
     },
     "unreadable-file": {
-        "en": "cannot read: {problem}",
-        "ru": "не удаётся прочитать: {problem}",
+        "en": "cannot be read: {problem}; check the file's permissions; its links were not checked",
+        "ru": "не удаётся прочитать: {problem}; проверьте права доступа к файлу; ссылки в нём "
+        "не проверены",
     },
     "orphan-note": {
-        "en": "no links to or from this note",
-        "ru": "на эту заметку нет ссылок, и она ни на что не ссылается",
+        "en": "orphan: no other note links here and this note links to no existing file; "
+        "link it from a related note (or set audit.orphans = false)",
+        "ru": "сирота: сюда не ссылается ни одна другая заметка, и сама она не ссылается "
+        "ни на один существующий файл; сошлитесь на неё из связанной заметки "
+        "(или отключите audit.orphans)",
     },
     "sync-conflict": {
-        "en": "sync conflict copy; merge it by hand, vaultpartner will not touch it or its original",
-        "ru": "копия конфликта синхронизации; объедините вручную — vaultpartner не тронет ни её, "
-        "ни оригинал",
+        "en": "{tool} conflict copy of {original}; compare the two, copy the changes you want "
+        "into the original by hand, then delete this copy",
+        "ru": "копия конфликта синхронизации ({tool}) для {original}; сравните их, перенесите "
+        "нужные правки в оригинал вручную и удалите эту копию",
+    },
+    "sync-conflict-orphaned": {
+        "en": "{tool} conflict copy whose original {original} no longer exists; keep what you "
+        "need by renaming this copy, or delete it",
+        "ru": "копия конфликта синхронизации ({tool}), оригинала {original} уже нет; "
+        "переименуйте копию, если она нужна, или удалите её",
     },
     "symlink-loop": {
-        "en": "symbolic link loop; the folder is read once and not followed again",
-        "ru": "петля символических ссылок; папка прочитана один раз и дальше не обходится",
+        "en": "folder symlink that points back into the vault; not followed, so its files are "
+        "read once, from their real folder",
+        "ru": "символическая ссылка на папку внутри хранилища; по ней не переходим, файлы "
+        "читаются один раз — из настоящей папки",
     },
 }
 
@@ -64,6 +130,10 @@ def message(code: str, language: Language, **values: object) -> str:
 
 def has_message(code: str) -> bool:
     return code in _MESSAGES
+
+
+def message_codes() -> tuple[str, ...]:
+    return tuple(_MESSAGES)
 
 
 def detect_language(names: list[str]) -> Language:

@@ -163,7 +163,12 @@ def _parse_text(path: str, text: str, *, size: int, digest: str, bom: bool) -> N
         headings=tuple(headings),
         block_ids=frozenset(block_ids),
         aliases=_string_list(frontmatter, "aliases"),
-        tags=tuple(tag.lstrip("#") for tag in _string_list(frontmatter, "tags")),
+        # spec 4.4: tag entries containing spaces are ignored; a leading '#' is optional
+        tags=tuple(
+            tag.lstrip("#")
+            for tag in _string_list(frontmatter, "tags")
+            if not any(char.isspace() for char in tag)
+        ),
     )
 
 
@@ -205,7 +210,9 @@ def _parse_body(
 
 
 def _inside(comments: list[tuple[int, int]], offset: int) -> bool:
-    return any(start <= offset < end for start, end in comments)
+    """Whether offset lies in a comment; comments are sorted and disjoint (binary search)."""
+    index = bisect_right(comments, (offset, 1 << 62)) - 1
+    return index >= 0 and comments[index][0] <= offset < comments[index][1]
 
 
 def _body_link(text: str, raw: RawLink, lines: _Lines) -> Link | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -14,10 +15,13 @@ from vaultpartner.paths import is_markdown
 _TITLES: dict[Language, dict[str, str]] = {
     "en": {
         "title": "Vault audit",
-        "summary": "{errors} errors, {warnings} warnings, {info} info in {notes} notes ({links} links).",
+        "summary": "Errors: {errors}, warnings: {warnings}, info: {info} — notes: {notes}, links: {links}.",
         "clean": "No findings.",
         "line": "line",
         "file": "file",
+        "error": "error",
+        "warning": "warning",
+        "info": "info",
     },
     "ru": {
         "title": "Проверка хранилища",
@@ -26,6 +30,9 @@ _TITLES: dict[Language, dict[str, str]] = {
         "clean": "Замечаний нет.",
         "line": "строка",
         "file": "файл",
+        "error": "ошибка",
+        "warning": "предупреждение",
+        "info": "замечание",
     },
 }
 
@@ -42,25 +49,41 @@ def to_json(vault: str, stats: dict[str, int], findings: Sequence[Finding]) -> s
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
+# A file name with one of these cannot be written inside a wikilink.
+_UNLINKABLE = re.compile(r"[#|^]|\[\[|\]\]|%%")
+
+
 def _note_link(path: str) -> str:
-    """A wikilink that opens the note from anywhere: the full vault path always resolves exactly."""
-    target = path[:-3] if is_markdown(path) else path
-    label = target.rsplit("/", 1)[-1]
-    return f"[[{target}|{label}]]" if "/" in target else f"[[{target}]]"
+    """A wikilink that opens the file from anywhere: the full vault path resolves exactly.
+
+    `.md` is dropped only when the rest has no dot, so `v1.2.md` and `Note.md.md` still name
+    themselves; a name Obsidian cannot link to is shown as code instead.
+    """
+    if _UNLINKABLE.search(path) or path.endswith("\\"):
+        return _code(path)
+    stem = path[:-3] if is_markdown(path) else path
+    target = stem if is_markdown(path) and "." not in stem.rsplit("/", 1)[-1] else path
+    label = stem.rsplit("/", 1)[-1]
+    return f"[[{target}|{label}]]" if target != label else f"[[{target}]]"
 
 
 def _code(text: str) -> str:
-    """Inline code that can hold backticks, so link text in messages never becomes a link."""
-    fence = "``" if "`" in text else "`"
-    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+    """An inline code span holding text verbatim, so it creates no link, tag or markup."""
+    runs = [len(run) for run in re.findall(r"`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    padded = f" {text} " if text.startswith(("`", " ")) or text.endswith(("`", " ")) else text
+    return f"{fence}{padded}{fence}"
 
 
 def _inline_message(finding: Finding) -> str:
-    text = finding.message
-    for literal in {finding.target, *finding.suggestions, *finding.candidates} - {None, ""}:
-        if literal and literal in text:
-            text = text.replace(literal, _code(literal))
-    return text
+    """The message with every quoted value (link, path, heading) inside a code span."""
+    literals = sorted(
+        {text for text in (finding.target, *finding.literals) if text}, key=len, reverse=True
+    )
+    if not literals:
+        return finding.message
+    pattern = re.compile("|".join(re.escape(text) for text in literals))
+    return pattern.sub(lambda match: _code(match.group()), finding.message)
 
 
 def to_markdown(
@@ -98,7 +121,8 @@ def to_markdown(
         for finding in items:
             where = f"{words['line']} {finding.line}" if finding.line else words["file"]
             lines.append(
-                f"- **{finding.severity}** `{finding.code}` ({where}): {_inline_message(finding)}"
+                f"- **{words[finding.severity]}** `{finding.code}` ({where}): "
+                f"{_inline_message(finding)}"
             )
         lines.append("")
     return "\n".join(lines)

@@ -54,34 +54,33 @@ class _Region:
 
     def __init__(self, text: str, start: int, end: int) -> None:
         self.text, self.start, self.end = text, start, end
-        self._tick_runs: list[tuple[int, int]] | None = None
-        self._tick_next: list[int] = []
+        self._tick_starts: list[int] | None = None
+        self._tick_ends: list[int] = []
+        self._tick_by_length: dict[int, list[int]] = {}
         self._dollar_closers: list[int] | None = None
         self._close_memo: tuple[int, int, int] = (-1, -1, -1)  # (from, line_end, found)
 
     def code_span_end(self, pos: int) -> tuple[int, int]:
-        """(length of the backtick run at pos, end of its code span or -1)."""
-        if self._tick_runs is None:
-            runs = [
-                (m.start(), m.end() - m.start())
-                for m in _BACKTICKS.finditer(self.text, self.start, self.end)
-            ]
-            nxt = [-1] * len(runs)
-            last: dict[int, int] = {}
-            for index in range(len(runs) - 1, -1, -1):
-                length = runs[index][1]
-                nxt[index] = last.get(length, -1)
-                last[length] = index
-            self._tick_runs, self._tick_next = runs, nxt
-        runs = self._tick_runs
-        index = bisect_right(runs, (pos, 1 << 30)) - 1
-        if index < 0 or runs[index][0] != pos:  # pos inside a run: treat the rest as literal
-            return 1, -1
-        closer = self._tick_next[index]
-        if closer < 0:
-            return runs[index][1], -1
-        close_pos, close_len = runs[closer]
-        return runs[index][1], close_pos + close_len
+        """(length of the backtick run from pos, end of its code span or -1).
+
+        pos may lie inside a run when the run's first backtick was backslash-escaped; the rest
+        of the run then opens (CommonMark). The closer is the next whole run of equal length.
+        """
+        if self._tick_starts is None:
+            starts, ends = [], []
+            by_length: dict[int, list[int]] = {}
+            for m in _BACKTICKS.finditer(self.text, self.start, self.end):
+                starts.append(m.start())
+                ends.append(m.end())
+                by_length.setdefault(m.end() - m.start(), []).append(m.start())
+            self._tick_starts, self._tick_ends, self._tick_by_length = starts, ends, by_length
+        index = bisect_right(self._tick_starts, pos) - 1
+        length = self._tick_ends[index] - pos
+        closers = self._tick_by_length.get(length, [])
+        found = bisect_right(closers, pos)
+        if found >= len(closers):
+            return length, -1
+        return length, closers[found] + length
 
     def math_end(self, pos: int) -> int:
         """End of inline math opened by a single '$' at pos, or -1."""

@@ -29,12 +29,13 @@ class _VaultLoader(_BaseLoader):
     """Safe loader with YAML 1.2 booleans, dates kept as text and duplicate keys refused."""
 
 
+# YAML 1.1 types Obsidian's YAML 1.2 loader (js-yaml 4) does not have: yes/no/on/off booleans,
+# timestamps, sexagesimal numbers (`1:20` -> 80) and 0-prefixed octal (`0123` -> 83).
+_REPLACED_TAGS = frozenset(
+    "tag:yaml.org,2002:" + name for name in ("timestamp", "bool", "int", "float")
+)
 _VaultLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regexp)
-        for tag, regexp in resolvers
-        if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
-    ]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _REPLACED_TAGS]
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
 _VaultLoader.add_implicit_resolver(
@@ -42,6 +43,46 @@ _VaultLoader.add_implicit_resolver(
     re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
+_INT = re.compile(
+    r"^[-+]?(?:0b[01_]*[01]|0o[0-7_]*[0-7]|0x[0-9a-fA-F_]*[0-9a-fA-F]|[0-9](?:[0-9_]*[0-9])?)$"
+)
+_FLOAT = re.compile(
+    r"^(?!.*_$)(?:[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?"
+    r"|\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)"
+    r"|\.(?:nan|NaN|NAN))$"
+)
+_VaultLoader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
+_VaultLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
+
+
+def _construct_int(loader: _VaultLoader, node: yaml.ScalarNode) -> int:
+    """js-yaml 4 integers: 0b/0o/0x prefixes, otherwise decimal (`0123` is 123), `_` ignored."""
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-")
+    base = {"0b": 2, "0o": 8, "0x": 16}.get(digits[:2].lower(), 10)
+    try:
+        return sign * int(digits[2:] if base != 10 else digits, base)
+    except ValueError:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"invalid integer {text!r}", node.start_mark
+        ) from None
+
+
+def _construct_float(loader: _VaultLoader, node: yaml.ScalarNode) -> float:
+    text = str(loader.construct_scalar(node)).replace("_", "").lower()
+    special = {".inf": "inf", "+.inf": "inf", "-.inf": "-inf", ".nan": "nan"}
+    try:
+        return float(special.get(text, text))
+    except ValueError:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"invalid number {text!r}", node.start_mark
+        ) from None
+
+
+_VaultLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_VaultLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
 @dataclass(frozen=True, slots=True)
