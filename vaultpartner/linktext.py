@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from vaultpartner.paths import nfc
 
@@ -23,8 +24,7 @@ JS_WHITESPACE = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class LinkText:
+class LinkText(NamedTuple):  # a tuple: cheap to build and to pickle across processes
     """A link's meaning: linkpath (file part), subpath (from the first '#') and display text."""
 
     linkpath: str

@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from vaultpartner.blocks import inline_blocks
 from vaultpartner.digest import content_hash
 from vaultpartner.headings import Heading
 from vaultpartner.linktext import LinkText, parse_markdown_destination, parse_wiki_content
 from vaultpartner.scan import RawLink, ScanResult, ScanState, finish, scan_region
+from vaultpartner.simpleblocks import simple_inline_blocks
 from vaultpartner.yamlfm import ScalarString, find_frontmatter, parse_yaml
 
 BOM = "\ufeff"
@@ -30,8 +31,7 @@ Syntax = Literal["wiki", "markdown"]
 Place = Literal["body", "frontmatter"]
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(NamedTuple):  # a tuple: cheap to build and to pickle across processes
     """One link occurrence: what it says, and exactly where it is written."""
 
     syntax: Syntax
@@ -184,7 +184,9 @@ def _parse_body(
     body = text[body_start:]
     if not _needs_block_parse(body):
         return [], [], set()
-    blocks = inline_blocks(body)
+    blocks = simple_inline_blocks(body)
+    if blocks is None:
+        blocks = inline_blocks(body)
     state, result = ScanState(), ScanResult([], [])
     ranges: list[tuple[int, int]] = []
     for inline in blocks:

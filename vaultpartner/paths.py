@@ -26,7 +26,7 @@ def lookup_key(text: str) -> str:
 
 def utf16_len(text: str) -> int:
     """Length in UTF-16 code units, the unit of JavaScript's String.length used for tie-breaks."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text.encode("utf-16-le")) // 2
 
 
 def folder_of(path: str) -> str:

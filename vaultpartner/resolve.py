@@ -62,7 +62,8 @@ def resolve_linkpath(
             return MISSING
     if "/" not in wanted and len(candidates) == 1:
         return Resolution("resolved", candidates[0])
-    keyed = [(lookup_key(path), path) for path in candidates]
+    # Index paths are NFC already, so lower() is their lookup key.
+    keyed = [(path.lower(), path) for path in candidates]
     folder_key = lookup_key(folder_of(source_path))
     if wanted.startswith(("./", "../")):
         relative = _normalise_relative(folder_key, wanted)
