@@ -11,30 +11,7 @@ from vaultpartner import __version__
 from vaultpartner.findings import JSON_SCHEMA_VERSION, Finding
 from vaultpartner.messages import Language
 from vaultpartner.paths import is_markdown
-
-_TITLES: dict[Language, dict[str, str]] = {
-    "en": {
-        "title": "Vault audit",
-        "summary": "Errors: {errors}, warnings: {warnings}, info: {info} — notes: {notes}, links: {links}.",
-        "clean": "No findings.",
-        "line": "line",
-        "file": "file",
-        "error": "error",
-        "warning": "warning",
-        "info": "info",
-    },
-    "ru": {
-        "title": "Проверка хранилища",
-        "summary": "Ошибок: {errors}, предупреждений: {warnings}, замечаний: {info} — "
-        "заметок: {notes}, ссылок: {links}.",
-        "clean": "Замечаний нет.",
-        "line": "строка",
-        "file": "файл",
-        "error": "ошибка",
-        "warning": "предупреждение",
-        "info": "замечание",
-    },
-}
+from vaultpartner.render import render
 
 
 def to_json(vault: str, stats: dict[str, int], findings: Sequence[Finding]) -> str:
@@ -95,34 +72,24 @@ def to_markdown(
     today: str,
 ) -> str:
     """A report note for the vault: marked so it is never counted as a backlink or audited."""
-    words = _TITLES[language]
-    lines = [
-        "---",
-        "generated_by: vaultpartner",
-        "vaultpartner: report",
-        f"created: {today}",
-        f"errors: {stats['errors']}",
-        f"warnings: {stats['warnings']}",
-        f"info: {stats['info']}",
-        "---",
-        "",
-        f"# {words['title']}",
-        "",
-        words["summary"].format(**stats),
-        "",
-    ]
-    if not findings:
-        lines += [words["clean"], ""]
     grouped: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         grouped[finding.path].append(finding)
-    for path, items in grouped.items():
-        lines += [f"## {_note_link(path)}", ""]
-        for finding in items:
-            where = f"{words['line']} {finding.line}" if finding.line else words["file"]
-            lines.append(
-                f"- **{words[finding.severity]}** `{finding.code}` ({where}): "
-                f"{_inline_message(finding)}"
-            )
-        lines.append("")
-    return "\n".join(lines)
+    groups = [
+        {
+            "path": path,
+            "link": _note_link(path),
+            "findings": [
+                {
+                    "severity": finding.severity,
+                    "code": finding.code,
+                    "line": finding.line,
+                    "message": _inline_message(finding),
+                }
+                for finding in items
+            ],
+        }
+        for path, items in grouped.items()
+    ]
+    context = {"vault": vault, "stats": stats, "groups": groups, "today": today}
+    return render("audit-report.md.j2", context, language=language)
