@@ -1,0 +1,222 @@
+"""Reading real vault folders: what is skipped, followed, unreadable, and parallel == serial."""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from vaultpartner import vaultfs
+from vaultpartner.errors import VaultError
+from vaultpartner.index import FileEntry
+from vaultpartner.vaultfs import load_vault, walk_vault
+
+MAX = 1024 * 1024
+
+
+def write(root: Path, rel: str, data: bytes | str) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    path.write_bytes(data)
+    return path
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    root = tmp_path / "Vault Работа"
+    root.mkdir()
+    return root
+
+
+def test_dot_folders_and_dot_files_are_skipped(vault: Path) -> None:
+    write(vault, "Note.md", "[[Other]]")
+    for hidden in (".obsidian/app.md", ".trash/Old.md", ".git/x.md", ".hidden/Deep/n.md"):
+        write(vault, hidden, "[[Note]]")
+    write(vault, "Sub/.DS_Store", b"\x00\x01")
+    write(vault, "Sub/.secret.md", "[[Note]]")
+    write(vault, "Sub/Visible.md", "")
+    loaded = load_vault(vault, max_bytes=MAX, jobs=1)
+    assert sorted(loaded.index.files) == ["Note.md", "Sub/Visible.md"]
+    assert sorted(loaded.index.notes) == ["Note.md", "Sub/Visible.md"]
+    assert loaded.index.backlinks("Note.md") == []
+    assert loaded.loops == ()
+
+
+def test_attachments_are_files_but_not_notes(vault: Path) -> None:
+    write(vault, "img/Diagram.png", b"\x89PNG\r\n")
+    write(vault, "Board.canvas", "{}")
+    write(vault, "Index.md", "![[Diagram.png]]")
+    loaded = load_vault(vault, max_bytes=MAX, jobs=1)
+    assert loaded.index.files["img/Diagram.png"] == FileEntry("img/Diagram.png", 6, False)
+    assert sorted(loaded.index.notes) == ["Index.md"]
+    assert [b.source for b in loaded.index.backlinks("img/Diagram.png")] == ["Index.md"]
+    assert loaded.os_paths["img/Diagram.png"] == str(vault / "img" / "Diagram.png")
+
+
+def test_missing_root_and_file_root(tmp_path: Path) -> None:
+    with pytest.raises(VaultError):
+        load_vault(tmp_path / "nope", max_bytes=MAX)
+    write(tmp_path, "file.md", "")
+    with pytest.raises(VaultError):
+        load_vault(tmp_path / "file.md", max_bytes=MAX)
+
+
+def test_symlinked_folder_is_indexed_as_symlinked(tmp_path: Path, vault: Path) -> None:
+    outside = tmp_path / "outside"
+    write(outside, "Shared.md", "[[Note]]")
+    write(outside, "deep/Deeper.md", "")
+    write(vault, "Note.md", "[[Shared]]")
+    (vault / "Linked").symlink_to(outside, target_is_directory=True)
+    write(tmp_path, "single.md", "")
+    (vault / "single-link.md").symlink_to(tmp_path / "single.md")
+    loaded = load_vault(vault, max_bytes=MAX, jobs=1)
+    files = loaded.index.files
+    assert files["Linked/Shared.md"].symlinked
+    assert files["Linked/deep/Deeper.md"].symlinked
+    assert files["single-link.md"].symlinked
+    assert not files["Note.md"].symlinked
+    assert loaded.index.resolve("Shared", "Note.md").path == "Linked/Shared.md"
+    assert [b.source for b in loaded.index.backlinks("Note.md")] == ["Linked/Shared.md"]
+    assert loaded.loops == ()
+
+
+@pytest.mark.timeout(30)
+def test_symlink_to_an_ancestor_is_a_loop_reported_once(vault: Path) -> None:
+    write(vault, "A/Note.md", "")
+    (vault / "A" / "up").symlink_to(vault, target_is_directory=True)
+    (vault / "A" / "self").symlink_to(vault / "A", target_is_directory=True)
+    loaded = load_vault(vault, max_bytes=MAX, jobs=1)
+    assert sorted(loaded.loops) == ["A/self", "A/up"]
+    assert sorted(loaded.index.files) == ["A/Note.md"]
+
+
+@pytest.mark.timeout(30)
+def test_loop_inside_a_symlinked_folder_is_reported_once(tmp_path: Path, vault: Path) -> None:
+    outside = tmp_path / "outside"
+    write(outside, "Shared.md", "")
+    (outside / "back").symlink_to(outside, target_is_directory=True)  # loops to its own ancestor
+    (outside / "vault").symlink_to(vault, target_is_directory=True)  # back into the vault root
+    (vault / "Linked").symlink_to(outside, target_is_directory=True)
+    walk = walk_vault(vault)
+    assert sorted(walk.loops) == ["Linked/back", "Linked/vault"]
+    assert [found.rel for found in walk.files] == ["Linked/Shared.md"]
+
+
+@pytest.mark.timeout(30)
+def test_symlink_into_the_vault_is_not_walked_twice(vault: Path) -> None:
+    write(vault, "Real/Note.md", "")
+    (vault / "Alias").symlink_to(vault / "Real", target_is_directory=True)
+    walk = walk_vault(vault)
+    assert [found.rel for found in walk.files] == ["Real/Note.md"]
+    assert walk.loops == ["Alias"]
+
+
+def test_non_utf8_note_is_unreadable_with_byte_offset(vault: Path) -> None:
+    write(vault, "Old.md", b"Hello " + "Привет".encode("cp1251"))
+    write(vault, "Index.md", "[[Old]]")
+    loaded = load_vault(vault, max_bytes=MAX, jobs=1)
+    note = loaded.index.notes["Old.md"]
+    assert note.unreadable is not None
+    assert note.unreadable.offset == 6
+    assert "UTF-8" in note.unreadable.message
+    assert note.links == ()
+    # still a file, still a link target
+    assert loaded.index.resolve("Old", "Index.md").path == "Old.md"
+
+
+def test_nul_bytes_make_a_note_unreadable(vault: Path) -> None:
+    write(vault, "Damaged.md", "Жук [[Note]]".encode() + b"\x00\x00rest")
+    note = load_vault(vault, max_bytes=MAX, jobs=1).index.notes["Damaged.md"]
+    assert note.unreadable is not None
+    assert note.unreadable.offset == len("Жук [[Note]]".encode())
+    assert "NUL" in note.unreadable.message
+    assert note.links == ()
+
+
+def test_note_larger_than_max_bytes_is_not_read(vault: Path) -> None:
+    write(vault, "Big.md", "[[Note]]" + "x" * 100)
+    write(vault, "Exact.md", "y" * 100)
+    loaded = load_vault(vault, max_bytes=100, jobs=1)
+    big = loaded.index.notes["Big.md"]
+    assert big.unreadable is not None
+    assert "larger than" in big.unreadable.message
+    assert big.size == 108
+    assert big.links == ()
+    assert loaded.index.notes["Exact.md"].unreadable is None
+    assert loaded.index.files["Big.md"].size == 108
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads files regardless of mode"
+)
+def test_permission_denied_note_is_unreadable(vault: Path) -> None:
+    locked = write(vault, "Locked.md", "[[Note]]")
+    locked.chmod(0)
+    try:
+        note = load_vault(vault, max_bytes=MAX, jobs=1).index.notes["Locked.md"]
+    finally:
+        locked.chmod(0o644)
+    assert note.unreadable is not None
+    assert note.unreadable.message == "permission denied"
+
+
+def test_nfd_file_name_is_indexed_as_nfc(vault: Path) -> None:
+    nfd_name = unicodedata.normalize("NFD", "Café Ёлка.md")
+    nfd_folder = unicodedata.normalize("NFD", "Проекты й")
+    assert nfd_name != unicodedata.normalize("NFC", nfd_name)
+    write(vault, f"{nfd_folder}/{nfd_name}", "")
+    write(vault, "Index.md", "[[Café Ёлка]]")
+    loaded = load_vault(vault, max_bytes=MAX, jobs=1)
+    rel = "Проекты й/Café Ёлка.md"
+    assert rel in loaded.index.files
+    assert rel in loaded.index.notes
+    assert loaded.index.notes[rel].path == rel
+    assert loaded.os_paths[rel] == os.path.join(vault, nfd_folder, nfd_name)
+    assert loaded.index.resolve("Café Ёлка", "Index.md").path == rel
+    assert loaded.index.paths_named("café ёлка.md") == (rel,)
+
+
+def _many_notes(vault: Path, count: int) -> None:
+    for number in range(count):
+        folder = ("", "A", "Б/В")[number % 3]
+        links = f"[[n{(number * 7) % count}]] [[n{number + 1}#H]]"
+        write(vault, f"{folder}/n{number}.md".lstrip("/"), f"# H\n{links}\n`[[n0]]`\n")
+    write(vault, "bad.md", b"\xff\xfe")
+    write(vault, "img.png", b"png")
+
+
+def _loaded_equal(serial: vaultfs.LoadedVault, parallel: vaultfs.LoadedVault) -> None:
+    assert parallel.index.snapshot() == serial.index.snapshot()
+    assert list(parallel.index.notes) == list(serial.index.notes)
+    assert parallel.loops == serial.loops
+    assert parallel.os_paths == serial.os_paths
+
+
+@pytest.mark.timeout(120)
+def test_parallel_and_serial_reading_agree(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _many_notes(vault, 420)  # above the real PARALLEL_THRESHOLD of 400
+    calls: list[tuple[int, int]] = []
+    parallel = load_vault(vault, max_bytes=MAX, jobs=2, progress=lambda d, t: calls.append((d, t)))
+    serial = load_vault(vault, max_bytes=MAX, jobs=1)
+    _loaded_equal(serial, parallel)
+    assert calls[-1] == (421, 421)
+    assert (250, 421) in calls  # one progress report per chunk: the pool really ran
+    assert parallel.index.notes["bad.md"].unreadable is not None
+
+
+@pytest.mark.timeout(120)
+def test_parallel_with_small_threshold_and_chunks(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _many_notes(vault, 40)
+    monkeypatch.setattr(vaultfs, "PARALLEL_THRESHOLD", 5)
+    monkeypatch.setattr(vaultfs, "_CHUNK", 7)
+    calls: list[tuple[int, int]] = []
+    parallel = load_vault(vault, max_bytes=MAX, jobs=2, progress=lambda d, t: calls.append((d, t)))
+    serial = load_vault(vault, max_bytes=MAX, jobs=1)
+    _loaded_equal(serial, parallel)
+    assert calls == [(min(done, 41), 41) for done in range(7, 42 + 6, 7)]
