@@ -73,7 +73,9 @@ def test_links_in_comments_are_not_counted() -> None:
 
 
 def test_links_in_code_are_not_backlinks() -> None:
-    index = build({"Target.md": "", "Source.md": "`[[Target]]`\n\n```\n[[Target]]\n```\n$[[Target]]$"})
+    index = build(
+        {"Target.md": "", "Source.md": "`[[Target]]`\n\n```\n[[Target]]\n```\n$[[Target]]$"}
+    )
     assert index.backlinks("Target.md") == []
 
 
@@ -87,7 +89,11 @@ def test_self_links() -> None:
 
 def test_self_links_are_not_duplicated_by_a_named_self_link() -> None:
     index = build({"Me.md": "# H\n[[Me]] [[#H]] [[Me#H]]\n"})
-    assert sources(index, "Me.md") == [("Me.md", "[[Me]]"), ("Me.md", "[[#H]]"), ("Me.md", "[[Me#H]]")]
+    assert sources(index, "Me.md") == [
+        ("Me.md", "[[Me]]"),
+        ("Me.md", "[[#H]]"),
+        ("Me.md", "[[Me#H]]"),
+    ]
 
 
 def test_self_links_of_an_attachment_do_not_exist() -> None:

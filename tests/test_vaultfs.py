@@ -220,3 +220,25 @@ def test_parallel_with_small_threshold_and_chunks(
     serial = load_vault(vault, max_bytes=MAX, jobs=1)
     _loaded_equal(serial, parallel)
     assert calls == [(min(done, 41), 41) for done in range(7, 42 + 6, 7)]
+
+
+def test_read_error_becomes_an_unreadable_note(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same path as a permission error, also when the tests run as root."""
+    write(vault, "Locked.md", "[[Note]]")
+    write(vault, "Open.md", "[[Locked]]")
+    real_open = open
+
+    def deny(path: str, *args: object, **kwargs: object) -> object:
+        if str(path).endswith("Locked.md"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(vaultfs, "open", deny, raising=False)
+    loaded = load_vault(vault, max_bytes=MAX, jobs=1)
+    note = loaded.index.notes["Locked.md"]
+    assert note.unreadable is not None
+    assert note.unreadable.message == "permission denied"
+    assert note.size == len("[[Note]]")
+    assert loaded.index.notes["Open.md"].unreadable is None

@@ -19,7 +19,7 @@ from typing import ParamSpec, TypeVar
 
 import click
 
-from vaultpartner import __version__, app
+from vaultpartner import __version__, app, linkcmds
 from vaultpartner.config import CONFIG_FILE_NAME, default_config_text, effective_settings
 from vaultpartner.console import (
     print_error,
@@ -350,6 +350,75 @@ def config_command(ctx: click.Context, vault: Path) -> None:
     print_lines(
         [f"{key:<{width}}  {value:<{value_width}}  # {source}" for key, value, source in rows]
     )
+
+
+@main.command()
+@VAULT
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--dry-run", is_flag=True, help="Show the move and the link rewrites as diffs; change nothing."
+)
+@click.pass_context
+@_handle_errors
+def mv(ctx: click.Context, vault: Path, old: str, new: str, dry_run: bool) -> None:
+    """Move or rename a note, attachment or folder, and rewrite the links to it.
+
+    OLD and NEW are paths inside VAULT (vault-relative or absolute); NEW is the full new
+    path and `.md` is never added. Only links whose target would change are rewritten, in the
+    vault's "New link format" (.obsidian/app.json), exactly as Obsidian would.
+
+    \b
+    Examples:
+      vaultpartner mv ~/Vault "Рекрутеры/Анна.md" "Рекрутеры/Анна Петрова.md"
+      vaultpartner mv ~/Vault Компании Организации          # a whole folder
+      vaultpartner mv ~/Vault Old.md New.md --dry-run        # diffs only
+    """
+    session = app.open_session(vault, state_override=_state_dir(ctx))
+    command = f"mv {old} {new}"
+    sys.exit(linkcmds.run_mv(session, old, new, dry_run=dry_run, command=command))
+
+
+@main.command()
+@VAULT
+@click.argument("run_id", required=False)
+@click.pass_context
+@_handle_errors
+def undo(ctx: click.Context, vault: Path, run_id: str | None) -> None:
+    """Revert a run (the last one by default): move files back, restore content.
+
+    Files changed since the run are left alone and listed; notes the run created are
+    deleted only if unchanged since.
+
+    \b
+    Examples:
+      vaultpartner undo ~/Vault
+      vaultpartner undo ~/Vault 20261126T031502Z-ab12cd
+    """
+    session = app.open_session(vault, state_override=_state_dir(ctx))
+    sys.exit(linkcmds.run_undo(session, run_id, command=f"undo {run_id or 'last'}"))
+
+
+@main.command()
+@VAULT
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+    help="Only runs since this date.",
+)
+@click.pass_context
+@_handle_errors
+def log(ctx: click.Context, vault: Path, since: dt.datetime | None) -> None:
+    """List what vaultpartner changed in the vault, and why (newest first).
+
+    \b
+    Examples:
+      vaultpartner log ~/Vault
+      vaultpartner log ~/Vault --since 2026-11-01
+    """
+    session = app.open_session(vault, state_override=_state_dir(ctx))
+    since_utc = since.astimezone(dt.UTC) if since is not None else None
+    sys.exit(linkcmds.run_log(session, since_utc))
 
 
 def run() -> None:  # pragma: no cover - console-script shim

@@ -49,6 +49,12 @@ class RunRecord:
     command: str
     entries: tuple[JournalEntry, ...]
     finished: datetime | None = None
+    # Entries are recorded before their change is made (so a killed run can still be undone);
+    # these indices were recorded but then not carried out (conflict, refused, error).
+    not_applied: frozenset[int] = frozenset()
+
+    def applied(self) -> list[tuple[int, JournalEntry]]:
+        return [(i, entry) for i, entry in enumerate(self.entries) if i not in self.not_applied]
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -127,6 +133,10 @@ class RunHandle:
         )
         self._count += 1
         return self._count - 1
+
+    def mark_not_applied(self, index: int, status: str) -> None:
+        """The change recorded as entry `index` was not made (its outcome is `status`)."""
+        self._append({"kind": "outcome", "index": index, "status": status})
 
     def finish(self, finished: datetime | None = None) -> None:
         """Mark the run complete and close it; safe to call twice."""
@@ -255,24 +265,35 @@ class Journal:
         parsed = self._parse(run_id)
         if parsed is None:
             return None
-        header, finished, entries, _ = parsed
+        header, finished, entries, _, not_applied = parsed
         path = self._runs_dir / run_id / "entries.jsonl"
         try:
             started = _utc(datetime.fromisoformat(header["started"]))
-            return RunRecord(run_id, started, str(header["command"]), tuple(entries), finished)
+            return RunRecord(
+                run_id,
+                started,
+                str(header["command"]),
+                tuple(entries),
+                finished,
+                frozenset(not_applied),
+            )
         except (KeyError, TypeError, ValueError) as exc:
             self._warn(f"{path}: damaged run header, run ignored ({exc})")
             return None
 
     def _parse(
         self, run_id: str
-    ) -> tuple[dict[str, Any], datetime | None, list[JournalEntry], list[str | None]] | None:
+    ) -> (
+        tuple[dict[str, Any], datetime | None, list[JournalEntry], list[str | None], set[int]]
+        | None
+    ):
         """Header, finish time, entries and their blob names; one parse shared by all readers."""
         path = self._runs_dir / run_id / "entries.jsonl"
         header: dict[str, Any] | None = None
         finished: datetime | None = None
         entries: list[JournalEntry] = []
         blobs: list[str | None] = []
+        not_applied: set[int] = set()
         for obj in self._lines(path):
             try:
                 if obj["kind"] == "run":
@@ -283,9 +304,11 @@ class Journal:
                     entry, blob = _entry(obj)
                     entries.append(entry)
                     blobs.append(blob)
+                elif obj["kind"] == "outcome":
+                    not_applied.add(int(obj["index"]))
             except (KeyError, TypeError, ValueError) as exc:
                 self._warn(f"{path}: skipping a damaged journal line ({exc})")
-        return None if header is None else (header, finished, entries, blobs)
+        return None if header is None else (header, finished, entries, blobs, not_applied)
 
     def _warn(self, message: str) -> None:
         if message not in self._reported:

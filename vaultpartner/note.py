@@ -46,6 +46,7 @@ class Link(NamedTuple):  # a tuple: cheap to build and to pickle across processe
     in_comment: bool = False  # inside %% ... %%: kept, never reported or counted
     key: str | None = None  # frontmatter key path ("related.0")
     editable: bool = True  # False when the text cannot be spliced (YAML escapes)
+    quote: str = ""  # the YAML quote around a frontmatter link ('"' or "'"), else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +291,7 @@ def _frontmatter_links(text: str, strings: tuple[ScalarString, ...]) -> list[Lin
                 raw=value,
                 key=scalar.key,
                 editable=editable,
+                quote=scalar.style if scalar.style in ("'", '"') else "",
             )
         )
     return links

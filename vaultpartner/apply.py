@@ -1,0 +1,218 @@
+"""Carrying out a Plan: lock, journal, safe writer. Also undo, and dry-run diffs.
+
+Every change is recorded in the journal (with the previous content) before it is made, so a
+run killed at any moment can be undone; changes that then did not happen are marked so.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaultpartner.digest import content_hash
+from vaultpartner.edits import EditMismatch, splice_bytes
+from vaultpartner.journal import Journal, JournalEntry, RunHandle, RunRecord
+from vaultpartner.lock import VaultLock
+from vaultpartner.plan import FileCreate, FileEdit, FileMove, Plan
+from vaultpartner.writer import SafeWriter, WriteResult
+
+log = logging.getLogger(__name__)
+_DONE = frozenset({"written", "created", "moved", "deleted", "unchanged"})
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    path: str
+    status: str
+    message: str
+    reason: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status in _DONE
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyReport:
+    run_id: str | None
+    outcomes: tuple[Outcome, ...]
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [outcome for outcome in self.outcomes if not outcome.ok]
+
+
+def _read(root: Path, rel: str) -> bytes | None:
+    try:
+        return (root / rel).read_bytes()
+    except OSError:
+        return None
+
+
+def new_content(root: Path, edit: FileEdit) -> tuple[bytes, bytes] | str:
+    """(current bytes, new bytes), or why the edit cannot be made."""
+    current = _read(root, edit.path)
+    if current is None:
+        return "cannot read the note"
+    if content_hash(current) != edit.expected_hash:
+        return "changed on disk since it was read; skipped, run again"
+    try:
+        return current, splice_bytes(current, edit.edits)
+    except (EditMismatch, UnicodeDecodeError) as exc:
+        return f"cannot apply the edit ({exc})"
+
+
+def diffs(root: Path, plan: Plan) -> Iterator[str]:
+    """Unified diffs of what the plan would change (for --dry-run)."""
+    for move in plan.moves:
+        yield f"rename {move.src} -> {move.dst}\n"
+    for edit in plan.edits:
+        result = new_content(root, edit)
+        if isinstance(result, str):
+            yield f"# {edit.path}: {result}\n"
+            continue
+        old, new = (data.decode("utf-8", "surrogateescape") for data in result)
+        yield "".join(
+            difflib.unified_diff(
+                old.splitlines(keepends=True),
+                new.splitlines(keepends=True),
+                fromfile=f"a/{edit.path}",
+                tofile=f"b/{edit.path}",
+            )
+        )
+    for create in plan.creates:
+        text = create.data.decode("utf-8", "surrogateescape")
+        yield "".join(
+            difflib.unified_diff(
+                [], text.splitlines(keepends=True), fromfile="/dev/null", tofile=f"b/{create.path}"
+            )
+        )
+
+
+class Applier:
+    """Applies plans for one vault under its lock, journalling every change."""
+
+    def __init__(self, root: Path, state_dir: Path, *, command: str) -> None:
+        self.root = root
+        self.writer = SafeWriter(root)
+        self.journal = Journal(state_dir / "journal")
+        self.lock = VaultLock(state_dir, command=command)
+        self.command = command
+
+    def __enter__(self) -> Applier:
+        self.lock.acquire()
+        for leftover in self.writer.cleanup_temp_files():
+            log.warning("removed a temporary file left by an interrupted run: %s", leftover)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+
+    def apply(self, plan: Plan) -> ApplyReport:
+        if plan.empty:
+            return ApplyReport(None, ())
+        outcomes: list[Outcome] = []
+        with self.journal.start_run(self.command) as run:
+            for move in plan.moves:
+                outcomes.append(self._move(run, move))
+            for edit in plan.edits:
+                outcomes.append(self._edit(run, edit))
+            for create in plan.creates:
+                outcomes.append(self._create(run, create))
+        return ApplyReport(run.run_id, tuple(outcomes))
+
+    def _finish(self, run: RunHandle, index: int, result: WriteResult, reason: str) -> Outcome:
+        if result.status not in _DONE or result.status == "unchanged":
+            run.mark_not_applied(index, result.status)
+        return Outcome(result.path, result.status, result.message, reason)
+
+    def _move(self, run: RunHandle, move: FileMove) -> Outcome:
+        entry = JournalEntry(
+            "move", move.dst, move.src, move.expected_hash, move.expected_hash, move.reason
+        )
+        index = run.record(entry, None)
+        result = self.writer.move(move.src, move.dst, expected_hash=move.expected_hash)
+        return self._finish(run, index, result, move.reason)
+
+    def _edit(self, run: RunHandle, edit: FileEdit) -> Outcome:
+        prepared = new_content(self.root, edit)
+        if isinstance(prepared, str):
+            status = "conflict" if "changed on disk" in prepared else "error"
+            return Outcome(edit.path, status, prepared, edit.reason)
+        old, new = prepared
+        entry = JournalEntry(
+            "write", edit.path, None, content_hash(old), content_hash(new), edit.reason
+        )
+        index = run.record(entry, old)
+        result = self.writer.write(edit.path, new, expected_hash=content_hash(old))
+        return self._finish(run, index, result, edit.reason)
+
+    def _create(self, run: RunHandle, create: FileCreate) -> Outcome:
+        entry = JournalEntry(
+            "create", create.path, None, None, content_hash(create.data), create.reason
+        )
+        index = run.record(entry, None)
+        result = self.writer.create(create.path, create.data)
+        return self._finish(run, index, result, create.reason)
+
+    # -- undo --------------------------------------------------------------------------------
+    def undo(self, record: RunRecord) -> ApplyReport:
+        """Revert a run, newest change first; files changed since the run are refused."""
+        outcomes: list[Outcome] = []
+        with self.journal.start_run(f"undo {record.run_id}") as run:
+            for index, entry in reversed(record.applied()):
+                outcomes.append(self._undo_entry(run, record, index, entry))
+        return ApplyReport(run.run_id, tuple(outcomes))
+
+    def _undo_entry(
+        self, run: RunHandle, record: RunRecord, index: int, entry: JournalEntry
+    ) -> Outcome:
+        reason = f"undo {record.run_id}: {entry.reason}"
+        current = _read(self.root, entry.path)
+        current_hash = None if current is None else content_hash(current)
+        if entry.action == "move":
+            if entry.old_path is None:
+                return Outcome(entry.path, "error", "journal entry has no old path", reason)
+            if not (self.root / entry.path).exists():
+                return Outcome(entry.path, "refused", "no longer exists; not moved back", reason)
+            if entry.new_hash is not None and current_hash != entry.new_hash:
+                return Outcome(
+                    entry.path, "refused", "changed since the run; not moved back", reason
+                )
+            back = JournalEntry(
+                "move", entry.old_path, entry.path, entry.new_hash, entry.new_hash, reason
+            )
+            at = run.record(back, None)
+            return self._finish(run, at, self.writer.move(entry.path, entry.old_path), reason)
+        if current_hash != entry.new_hash:
+            return Outcome(entry.path, "refused", "changed since the run; left as it is", reason)
+        if entry.action == "create":
+            if current is None or current_hash is None:
+                return Outcome(entry.path, "unchanged", "already gone", reason)
+            at = run.record(
+                JournalEntry("delete", entry.path, None, current_hash, None, reason), current
+            )
+            return self._finish(
+                run, at, self.writer.delete(entry.path, expected_hash=current_hash), reason
+            )
+        previous = self.journal.previous_content(record.run_id, index)
+        if previous is None:
+            return Outcome(
+                entry.path, "error", "the previous content is not in the journal", reason
+            )
+        if entry.action == "delete" or current is None:
+            at = run.record(
+                JournalEntry("create", entry.path, None, None, content_hash(previous), reason), None
+            )
+            return self._finish(run, at, self.writer.create(entry.path, previous), reason)
+        assert current_hash is not None
+        write_back = JournalEntry(
+            "write", entry.path, None, current_hash, content_hash(previous), reason
+        )
+        at = run.record(write_back, current)
+        return self._finish(
+            run, at, self.writer.write(entry.path, previous, expected_hash=current_hash), reason
+        )

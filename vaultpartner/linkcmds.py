@@ -1,0 +1,128 @@
+"""The bodies of `mv`, `undo` and `log`: plain functions returning exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from vaultpartner import app
+from vaultpartner.apply import Applier, ApplyReport, diffs
+from vaultpartner.console import print_lines, print_warning
+from vaultpartner.errors import EXIT_FINDINGS, EXIT_OK, VaultPartnerError
+from vaultpartner.journal import Journal
+from vaultpartner.moving import clean_rel, plan_move
+from vaultpartner.paths import nfc
+from vaultpartner.plan import Plan
+from vaultpartner.state import ensure_vault_state_dir
+from vaultpartner.vaultfs import LoadedVault
+
+
+def vault_path(root: Path, given: str) -> str:
+    """OLD/NEW as vault-relative paths: given relative to the vault, or absolute inside it."""
+    path = Path(given)
+    if not path.is_absolute():
+        return clean_rel(given)
+    real_root = Path(os.path.realpath(root))
+    real = Path(os.path.realpath(path.parent)) / path.name
+    try:
+        return clean_rel(nfc(real.relative_to(real_root).as_posix()))
+    except ValueError:
+        raise VaultPartnerError(
+            "path is outside the vault", path=given, hint=f"give a path inside {root}"
+        ) from None
+
+
+def writable(session: app.Session, vault: LoadedVault) -> Callable[[str], bool]:
+    """Notes we may write: not reached through a symlink, not excluded by the config."""
+
+    def check(path: str) -> bool:
+        entry = vault.index.files.get(path)
+        return not (entry is not None and entry.symlinked) and not session.config.is_excluded(path)
+
+    return check
+
+
+def show_plan(session: app.Session, plan: Plan) -> None:
+    for text in diffs(session.root, plan):
+        sys.stdout.write(text)
+    for notice in plan.notices:
+        print_warning(notice)
+
+
+def report(outcomes: ApplyReport, plan: Plan) -> int:
+    lines = [
+        f"{outcome.reason}"
+        for outcome in outcomes.outcomes
+        if outcome.ok and outcome.status != "unchanged"
+    ]
+    print_lines(lines)
+    for outcome in outcomes.failed:
+        print_warning(f"{outcome.path}: {outcome.message}")
+    for notice in plan.notices:
+        print_warning(notice)
+    if outcomes.run_id:
+        print_lines(
+            [f"run {outcomes.run_id} (undo with: vaultpartner undo VAULT {outcomes.run_id})"]
+        )
+    return EXIT_FINDINGS if outcomes.failed or plan.notices else EXIT_OK
+
+
+def run_mv(session: app.Session, old: str, new: str, *, dry_run: bool, command: str) -> int:
+    vault = app.load(session)
+    old_rel, new_rel = vault_path(session.root, old), vault_path(session.root, new)
+    check = writable(session, vault)
+    plan, _changes, _skipped = plan_move(
+        vault.index,
+        old_rel,
+        new_rel,
+        link_format=session.obsidian.new_link_format,
+        writable=check,
+    )
+    if dry_run:
+        show_plan(session, plan)
+        return EXIT_FINDINGS if not plan.empty else EXIT_OK
+    state = ensure_vault_state_dir(session.root, override=session.state_override)
+    with Applier(session.root, state, command=command) as applier:
+        outcome = applier.apply(plan)
+    return report(outcome, plan)
+
+
+def run_undo(session: app.Session, run_id: str | None, *, command: str) -> int:
+    state = ensure_vault_state_dir(session.root, override=session.state_override)
+    journal = Journal(state / "journal")
+    if run_id is None:
+        runs = [run for run in journal.runs() if not run.command.startswith("undo ")]
+        if not runs:
+            raise VaultPartnerError(
+                "nothing to undo: the journal has no runs", path=str(session.root)
+            )
+        record = runs[0]
+    else:
+        record = journal.get(run_id)
+    with Applier(session.root, state, command=command) as applier:
+        outcome = applier.undo(record)
+    return report(outcome, Plan())
+
+
+def run_log(session: app.Session, since: datetime | None) -> int:
+    state = ensure_vault_state_dir(session.root, override=session.state_override)
+    runs = Journal(state / "journal").runs(since=since)
+    lines: list[str] = []
+    for run in runs:
+        when = run.started.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        status = "" if run.finished else "  (interrupted)"
+        lines.append(f"{run.run_id}  {when}  {run.command}{status}")
+        for _index, entry in run.applied():
+            where = f"{entry.old_path} -> {entry.path}" if entry.action == "move" else entry.path
+            lines.append(f"    {entry.action:<6}  {where}  — {entry.reason}")
+    if not lines:
+        lines.append("no runs recorded")
+    print_lines(lines)
+    return EXIT_OK
+
+
+def command_line(args: Sequence[str]) -> str:
+    return " ".join(args)
