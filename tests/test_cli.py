@@ -269,7 +269,7 @@ def test_version() -> None:
     assert result.stdout == f"vaultpartner, version {__version__}\n"
 
 
-@pytest.mark.parametrize("command", [[], ["audit"], ["demo"], ["init"], ["config"]])
+@pytest.mark.parametrize("command", [[], ["audit"], ["demo"], ["init"], ["config"], ["mv"], ["undo"], ["log"]])
 def test_every_help_has_an_example(command: list[str]) -> None:
     result = invoke(*command, "--help")
     assert result.exit_code == 0
