@@ -120,11 +120,6 @@ def test_report_notes_are_not_backlink_sources() -> None:
     assert index.resolve("Target", "Report.md") == Resolution("resolved", "Target.md")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: VaultIndex._self_links adds `[[#H]]` self links without checking "
-    "counts_as_backlink_source, so a report note is a backlink source of itself",
-)
 def test_report_note_self_link_is_not_a_backlink() -> None:
     index = build({"Report.md": REPORT_FM + "# H\n[[#H]]\n"})
     assert index.backlinks("Report.md") == []

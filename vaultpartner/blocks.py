@@ -23,6 +23,7 @@ class InlineBlock:
     end_line: int
     heading_level: int  # 1-6 for a heading directly under the document root, else 0
     content: str  # markdown-it's view of the content (container markers removed)
+    table_row: bool = False  # cells are separate inline contexts
 
 
 @lru_cache(maxsize=1)
@@ -44,7 +45,9 @@ def inline_blocks(body: str) -> list[InlineBlock]:
     blocks: list[InlineBlock] = []
     seen: set[tuple[int, int]] = set()
     pending_heading = 0
+    previous = ""
     for token in tokens:
+        kind, previous = previous, token.type
         if token.type == "heading_open":
             pending_heading = int(token.tag[1]) if token.level == 0 else 0
             continue
@@ -55,5 +58,6 @@ def inline_blocks(body: str) -> list[InlineBlock]:
         if span in seen:  # table cells of one row share their line
             continue
         seen.add(span)
-        blocks.append(InlineBlock(span[0], span[1], level, token.content))
+        in_table = kind in ("td_open", "th_open")
+        blocks.append(InlineBlock(span[0], span[1], level, token.content, in_table))
     return blocks

@@ -136,6 +136,9 @@ class VaultIndex:
 
     def _self_links(self, target: str, found: list[Backlink]) -> None:
         # `[[#Heading]]` links a note to itself; its empty linkpath has no name key.
+        note = self._notes.get(target)
+        if note is None or not counts_as_backlink_source(note):
+            return
         if not any(b.source == target for b in found):
             for link in self.counted_links(target):
                 if link.text.linkpath == "":

@@ -194,7 +194,11 @@ def _parse_body(
         start = lines.offset_of_line(body_line_index + inline.first_line)
         end = lines.offset_of_line(body_line_index + inline.end_line)
         ranges.append((start, end))
-        scan_region(text, start, end, state, result)
+        if inline.table_row:
+            for cell_start, cell_end in _table_cells(text, start, end):
+                scan_region(text, cell_start, cell_end, state, result)
+        else:
+            scan_region(text, start, end, state, result)
     finish(state, len(text), result)
     comments = result.comments
     headings: list[Heading] = []
@@ -210,6 +214,30 @@ def _parse_body(
             block_ids.add(found.group(1).lower())
     links = [_body_link(text, raw, lines) for raw in result.links]
     return [link for link in links if link is not None], headings, block_ids
+
+
+_WIKILINK_SPAN = re.compile(r"\[\[[^\n]*?\]\]")
+
+
+def _table_cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A table row's cells: split at pipes that are neither escaped nor inside a wikilink.
+
+    Cells are separate inline contexts (a code span never pairs backticks across cells); a
+    `[[Note|alias]]` inside a cell keeps its pipe, as Obsidian's link parser sees it whole.
+    """
+    protected = [m.span() for m in _WIKILINK_SPAN.finditer(text, start, end)]
+    cells: list[tuple[int, int]] = []
+    cell_start = start
+    position = text.find("|", start, end)
+    while position >= 0:
+        escaped = position > start and text[position - 1] == "\\"
+        inside = any(a < position < b for a, b in protected)
+        if not escaped and not inside:
+            cells.append((cell_start, position))
+            cell_start = position + 1
+        position = text.find("|", position + 1, end)
+    cells.append((cell_start, end))
+    return cells
 
 
 def _inside(comments: list[tuple[int, int]], offset: int) -> bool:
