@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vaultpartner.audit import AuditOptions, AuditResult, run_audit
+from vaultpartner.cache import NoteCache
 from vaultpartner.config import Config, LoadedConfig, load_config
 from vaultpartner.messages import Language, detect_language
 from vaultpartner.obsidian_settings import ObsidianSettings, read_obsidian_settings
 from vaultpartner.paths import stem_of
-from vaultpartner.state import vault_state_dir
+from vaultpartner.state import ensure_vault_state_dir, vault_state_dir
 from vaultpartner.vaultfs import LoadedVault, Progress, check_vault_root, load_vault
 
 
@@ -73,14 +74,28 @@ def open_session(
 
 
 def load(
-    session: Session, *, jobs: int | None = None, progress: Progress | None = None
+    session: Session,
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    use_cache: bool = True,
 ) -> LoadedVault:
-    return load_vault(
-        session.root,
-        max_bytes=session.config.audit.max_note_bytes,
-        jobs=jobs,
-        progress=progress,
-    )
+    """The whole vault, parsed; unchanged notes come from the note cache in the state folder."""
+    cache = None
+    if use_cache:
+        state = ensure_vault_state_dir(session.root, override=session.state_override)
+        cache = NoteCache.open(state)
+    try:
+        return load_vault(
+            session.root,
+            max_bytes=session.config.audit.max_note_bytes,
+            jobs=jobs,
+            progress=progress,
+            cache=cache,
+        )
+    finally:
+        if cache is not None:
+            cache.close()
 
 
 def audit(session: Session, vault: LoadedVault) -> tuple[AuditResult, Language]:

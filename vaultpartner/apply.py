@@ -14,6 +14,7 @@ from pathlib import Path
 
 from vaultpartner.digest import content_hash
 from vaultpartner.edits import EditMismatch, splice_bytes
+from vaultpartner.errors import VaultPartnerError
 from vaultpartner.journal import Journal, JournalEntry, RunHandle, RunRecord
 from vaultpartner.lock import VaultLock
 from vaultpartner.plan import FileCreate, FileEdit, FileMove, Plan
@@ -52,9 +53,11 @@ def _read(root: Path, rel: str) -> bytes | None:
         return None
 
 
-def new_content(root: Path, edit: FileEdit) -> tuple[bytes, bytes] | str:
+def new_content(
+    root: Path, edit: FileEdit, *, read_from: str | None = None
+) -> tuple[bytes, bytes] | str:
     """(current bytes, new bytes), or why the edit cannot be made."""
-    current = _read(root, edit.path)
+    current = _read(root, read_from or edit.path)
     if current is None:
         return "cannot read the note"
     if content_hash(current) != edit.expected_hash:
@@ -65,12 +68,23 @@ def new_content(root: Path, edit: FileEdit) -> tuple[bytes, bytes] | str:
         return f"cannot apply the edit ({exc})"
 
 
+def before_moves(plan: Plan, path: str) -> str:
+    """Where a file the plan names by its path after the moves is now (before them)."""
+    for move in reversed(plan.moves):
+        if path == move.dst:
+            path = move.src
+        elif path.startswith(move.dst + "/"):
+            path = move.src + path[len(move.dst) :]
+    return path
+
+
 def diffs(root: Path, plan: Plan) -> Iterator[str]:
     """Unified diffs of what the plan would change (for --dry-run)."""
     for move in plan.moves:
         yield f"rename {move.src} -> {move.dst}\n"
     for edit in plan.edits:
-        result = new_content(root, edit)
+        # A moved note's edits name its new path; until the move it is at the old one.
+        result = new_content(root, edit, read_from=before_moves(plan, edit.path))
         if isinstance(result, str):
             yield f"# {edit.path}: {result}\n"
             continue
@@ -90,6 +104,14 @@ def diffs(root: Path, plan: Plan) -> Iterator[str]:
                 [], text.splitlines(keepends=True), fromfile="/dev/null", tofile=f"b/{create.path}"
             )
         )
+
+
+def _journal_error(exc: OSError, where: Path) -> VaultPartnerError:
+    return VaultPartnerError(
+        f"cannot write the journal: {exc.strerror or exc}; stopped before changing more files",
+        path=str(where),
+        hint="free some space or fix the permissions of the state folder, then run again",
+    )
 
 
 class Applier:
@@ -112,17 +134,46 @@ class Applier:
         self.lock.release()
 
     def apply(self, plan: Plan) -> ApplyReport:
+        """Moves first, then edits and creates; edits are not made when a move failed.
+
+        The edits of a plan were decided for the vault after its moves (links rewritten to
+        the new names); made without the moves they would break those links.
+        """
         if plan.empty:
             return ApplyReport(None, ())
         outcomes: list[Outcome] = []
-        with self.journal.start_run(self.command) as run:
-            for move in plan.moves:
-                outcomes.append(self._move(run, move))
-            for edit in plan.edits:
-                outcomes.append(self._edit(run, edit))
-            for create in plan.creates:
-                outcomes.append(self._create(run, create))
+        try:
+            run = self.journal.start_run(self.command)
+        except OSError as exc:
+            raise _journal_error(exc, self.journal.state_dir) from exc
+        with run:
+            try:
+                self._apply_steps(run, plan, outcomes)
+            except OSError as exc:
+                # The journal records each change before it is made: the failed one was not.
+                message = str(_journal_error(exc, self.journal.state_dir))
+                outcomes.append(Outcome("", "error", message, "journal"))
         return ApplyReport(run.run_id, tuple(outcomes))
+
+    def _apply_steps(self, run: RunHandle, plan: Plan, outcomes: list[Outcome]) -> None:
+        for move in plan.moves:
+            outcomes.append(self._move(run, move))
+        if any(not outcome.ok for outcome in outcomes):
+            steps: list[FileEdit | FileCreate] = [*plan.edits, *plan.creates]
+            for step in steps:
+                outcomes.append(
+                    Outcome(
+                        step.path,
+                        "skipped",
+                        "not changed because the move failed (its links would break)",
+                        step.reason,
+                    )
+                )
+            return
+        for edit in plan.edits:
+            outcomes.append(self._edit(run, edit))
+        for create in plan.creates:
+            outcomes.append(self._create(run, create))
 
     def _finish(self, run: RunHandle, index: int, result: WriteResult, reason: str) -> Outcome:
         if result.status not in _DONE or result.status == "unchanged":
@@ -177,6 +228,9 @@ class Applier:
             if entry.old_path is None:
                 return Outcome(entry.path, "error", "journal entry has no old path", reason)
             if not (self.root / entry.path).exists():
+                if (self.root / entry.old_path).exists():
+                    # Recorded, then interrupted before the move happened.
+                    return Outcome(entry.path, "unchanged", "was never moved", reason)
                 return Outcome(entry.path, "refused", "no longer exists; not moved back", reason)
             if entry.new_hash is not None and current_hash != entry.new_hash:
                 return Outcome(
@@ -188,6 +242,9 @@ class Applier:
             at = run.record(back, None)
             return self._finish(run, at, self.writer.move(entry.path, entry.old_path), reason)
         if current_hash != entry.new_hash:
+            if entry.action == "write" and current_hash == entry.old_hash:
+                # Recorded, then interrupted (or refused) before the write happened.
+                return Outcome(entry.path, "unchanged", "was never changed", reason)
             return Outcome(entry.path, "refused", "changed since the run; left as it is", reason)
         if entry.action == "create":
             if current is None or current_hash is None:

@@ -68,9 +68,16 @@ class _Context:
         self._stems: dict[str, str] | None = None
         self._matcher: NameMatcher | None = None
         self._resolved: list[tuple[str, Link, Resolution]] | None = None
+        self._reportable: dict[str, bool] = {}
 
     def reportable(self, path: str) -> bool:
         """Paths whose problems we report: not excluded, not templates, not conflict copies."""
+        known = self._reportable.get(path)
+        if known is None:
+            known = self._reportable[path] = self._decide_reportable(path)
+        return known
+
+    def _decide_reportable(self, path: str) -> bool:
         if self.options.excluded(path) or is_sync_conflict(path):
             return False
         if self.in_template_folder(path):
@@ -289,12 +296,8 @@ def _subpath_findings(
 
 
 def check_links(ctx: _Context) -> Iterator[Finding]:
-    reportable: dict[str, bool] = {}
     for path, link, resolution in ctx.resolved_links():
-        allowed = reportable.get(path)
-        if allowed is None:
-            allowed = reportable[path] = ctx.reportable(path)
-        if allowed and (resolution.status != "resolved" or link.text.subpath):
+        if (resolution.status != "resolved" or link.text.subpath) and ctx.reportable(path):
             yield from _link_findings(ctx, path, link, resolution)
 
 

@@ -136,6 +136,9 @@ VAULT = click.argument("vault", type=click.Path(path_type=Path))
     type=click.IntRange(1, 64),
     help="Parallel parser processes (default: CPU count).",
 )
+@click.option(
+    "--no-cache", is_flag=True, help="Parse every note; neither read nor update the note cache."
+)
 @click.pass_context
 @_handle_errors
 def audit(
@@ -147,6 +150,7 @@ def audit(
     exclude: tuple[str, ...],
     language: str | None,
     jobs: int | None,
+    no_cache: bool,
 ) -> None:
     """Report broken, ambiguous and alias links, bad frontmatter and unreadable files.
 
@@ -168,15 +172,29 @@ def audit(
     )
     for warning in session.warnings:
         print_warning(warning)
-    sys.exit(_run_audit(session, output_format=output_format, output=output, jobs=jobs))
+    sys.exit(
+        _run_audit(
+            session, output_format=output_format, output=output, jobs=jobs, use_cache=not no_cache
+        )
+    )
 
 
 def _run_audit(
-    session: app.Session, *, output_format: str, output: Path | None, jobs: int | None
+    session: app.Session,
+    *,
+    output_format: str,
+    output: Path | None,
+    jobs: int | None,
+    use_cache: bool = True,
 ) -> int:
     interactive = sys.stderr.isatty()
     with progress_bar("reading notes", enabled=interactive) as progress:
-        vault = app.load(session, jobs=jobs, progress=_progress_over(progress, PROGRESS_MIN_NOTES))
+        vault = app.load(
+            session,
+            jobs=jobs,
+            progress=_progress_over(progress, PROGRESS_MIN_NOTES),
+            use_cache=use_cache,
+        )
     result, language = app.audit(session, vault)
     vault_name = str(session.root)
     if output_format == "json":

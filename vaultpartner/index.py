@@ -38,7 +38,7 @@ def _name_key(path: str) -> str:
 
 def _link_name_keys(link: Link) -> tuple[str, ...]:
     """The lookup names a link's resolution depends on (with and without an added .md)."""
-    name = lookup_key(link.text.linkpath)
+    name = link.text.linkpath.lower()  # NFC already (linktext.clean)
     name = name[name.rfind("/") + 1 :]
     return (name, name + ".md") if "." in name else (name + ".md",)
 
@@ -93,6 +93,13 @@ class VaultIndex:
 
     def all_names(self) -> Iterator[str]:
         return iter(self._by_name)
+
+    def sources_naming(self, name: str) -> frozenset[str]:
+        """Notes with a link whose resolution depends on files with this name (with extension).
+
+        Only these notes' links can change target when a file of that name is added or removed.
+        """
+        return self._sources_by_name.get(lookup_key(name), frozenset())
 
     def resolve(self, linkpath: str, source: str) -> Resolution:
         """Which file `linkpath` opens from note `source` (Obsidian's getLinkpathDest)."""

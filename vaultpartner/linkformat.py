@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Protocol
 
-from vaultpartner.paths import folder_of, is_markdown, name_of
+from vaultpartner.paths import folder_of, is_markdown, lookup_key, name_of
 from vaultpartner.resolve import Resolution
 
 LinkFormat = Literal["shortest", "relative", "absolute"]
@@ -12,6 +12,8 @@ LinkFormat = Literal["shortest", "relative", "absolute"]
 
 class Resolver(Protocol):
     def resolve(self, linkpath: str, source: str) -> Resolution: ...
+
+    def paths_named(self, name: str) -> tuple[str, ...]: ...
 
 
 def _without_md(path: str) -> str:
@@ -53,9 +55,32 @@ def link_path_for(
         relative = relative_path(target, source)
         return _without_md(relative) if omit_md else relative
     bare = name_of(full)
-    if index.resolve(bare, source) == Resolution("resolved", target):
+    if _only_destination(index, bare, target):
         return bare
     return full
+
+
+def _only_destination(index: Resolver, bare: str, target: str) -> bool:
+    """Whether getLinkpathDest(bare) is the one-element list [target] (spec 2.2, 2.7).
+
+    That is so when the name is unique in the vault, or when target sits at the vault root
+    (the exact vault path wins over every same-named file). A file in the source's own folder
+    merely comes first in a longer list, so Obsidian writes its full path.
+    """
+    candidates: tuple[str, ...] = index.paths_named(bare) if "." in bare else ()
+    if not candidates:
+        candidates = index.paths_named(bare + ".md")
+    if len(candidates) == 1:
+        return candidates[0] == target
+    return (
+        "/" not in target
+        and target in candidates
+        and lookup_key(target)
+        in (
+            lookup_key(bare),
+            lookup_key(bare + ".md"),
+        )
+    )
 
 
 def encode_markdown_destination(path: str) -> str:

@@ -16,8 +16,8 @@ from vaultpartner.edits import Edit
 from vaultpartner.index import VaultIndex
 from vaultpartner.linkformat import LinkFormat, encode_markdown_destination, link_path_for
 from vaultpartner.linktext import parse_wiki_content
-from vaultpartner.note import Link, Note
-from vaultpartner.paths import is_markdown, stem_of
+from vaultpartner.note import Link, Note, parse_note
+from vaultpartner.paths import is_markdown, name_of, stem_of
 from vaultpartner.resolve import Resolution
 from vaultpartner.scan import ScanResult, ScanState, scan_region
 
@@ -48,19 +48,21 @@ class PathChoice:
 
 def choose_link_path(
     index: VaultIndex, target: str, source: str, *, link_format: LinkFormat, markdown: bool
-) -> PathChoice:
+) -> PathChoice | None:
     """What to write for a link from source to target so that it opens target.
 
     First the vault's newLinkFormat; if that text would resolve elsewhere, the full vault path
-    (which an exact-path match always resolves), with `.md` as a last resort.
+    (which an exact-path match resolves), with `.md` as a last resort; None when no text opens
+    target (e.g. a file without extension, or names equal ignoring case).
     """
     preferred = link_path_for(index, target, source, link_format=link_format, omit_md=not markdown)
     if _opens(index, preferred, source, target):
         return PathChoice(preferred, False)
     full = target[:-3] if is_markdown(target) and not markdown else target
-    if _opens(index, full, source, target):
-        return PathChoice(full, True)
-    return PathChoice(target, True)
+    for text in dict.fromkeys((full, target)):
+        if _opens(index, text, source, target):
+            return PathChoice(text, True)
+    return None
 
 
 def _opens(index: VaultIndex, text: str, source: str, target: str) -> bool:
@@ -139,6 +141,59 @@ def link_edit(change: LinkChange) -> Edit:
     return Edit(link.start, link.end, link.raw, yaml_escape(change.new_raw, link.quote))
 
 
+def reparse(link: Link, new_raw: str) -> Link | None:
+    """The link Obsidian would see in new_raw, written where `link` was; None if none."""
+    if link.place == "frontmatter":
+        quote = link.quote
+        text = f"---\nk: {quote}{yaml_escape(new_raw, quote)}{quote}\n---\n"
+    else:
+        text = new_raw
+    found = parse_note("reparse.md", text.encode("utf-8")).links
+    if len(found) != 1:
+        return None
+    again = found[0]
+    if again.syntax != link.syntax or again.embed != link.embed or again.place != link.place:
+        return None
+    if link.place == "body" and (again.start, again.end) != (0, len(new_raw)):
+        return None
+    return again
+
+
+def _check_rewrite(
+    after: VaultIndex, link: Link, new_raw: str, source: str, target: str
+) -> str | None:
+    """Why the rewritten text would not open target with the same subpath, or None."""
+    again = reparse(link, new_raw)
+    if again is None:
+        return f"{new_raw} would not be read as one link"
+    if again.text.subpath != link.text.subpath:
+        return f"{new_raw} would change the heading or block part"
+    if not _opens(after, again.text.linkpath, source, target):
+        return f"{new_raw} would not open {target}"
+    return None
+
+
+def affected_sources(before: VaultIndex, after: VaultIndex, renames: Mapping[str, str]) -> set[str]:
+    """Notes (paths after the move) with a link whose resolution the renames can change.
+
+    A link's target depends only on the files sharing its name and on its note's folder: so
+    only notes linking an old or new name, and the moved notes themselves, need a look.
+    """
+    back = {new: old for old, new in renames.items()}
+    names = {name_of(path) for pair in renames.items() for path in pair}
+    sources: set[str] = set()
+    for name in names:
+        sources |= after.sources_naming(name)
+        for source in before.sources_naming(name):
+            sources.add(renames.get(source, source))
+    sources.update(new for new in renames.values() if new in after.notes)
+    return {
+        source
+        for source in sources
+        if source in after.notes and back.get(source, source) in before.notes
+    }
+
+
 def plan_rename_links(
     before: VaultIndex,
     after: VaultIndex,
@@ -155,18 +210,17 @@ def plan_rename_links(
     back = {new: old for old, new in renames.items()}
     changes: list[LinkChange] = []
     skipped: list[SkippedLink] = []
-    for source_after, note in sorted(after.notes.items()):
+    for source_after in sorted(affected_sources(before, after, renames)):
+        note = after.notes[source_after]
         source_before = back.get(source_after, source_after)
-        if source_before not in before.notes:
-            continue
         for link in _rewritable_links(note):
+            if link.text.linkpath == "":
+                continue
             old = before.resolve(link.text.linkpath, source_before)
-            if old.status != "resolved" or old.path is None or link.text.linkpath == "":
+            if old.status != "resolved" or old.path is None:
                 continue
             target_after = renames.get(old.path, old.path)
-            if after.resolve(link.text.linkpath, source_after) == Resolution(
-                "resolved", target_after
-            ):
+            if _opens(after, link.text.linkpath, source_after, target_after):
                 continue
             if not writable(source_after):
                 skipped.append(SkippedLink(source_after, link, "note is not writable here"))
@@ -183,7 +237,16 @@ def plan_rename_links(
                 link_format=link_format,
                 markdown=link.syntax == "markdown",
             )
+            if choice is None:
+                skipped.append(
+                    SkippedLink(source_after, link, f"no link text opens {target_after}")
+                )
+                continue
             new_raw = rewrite_raw(link, choice.text, old_target=old.path, new_target=target_after)
+            problem = _check_rewrite(after, link, new_raw, source_after, target_after)
+            if problem is not None:
+                skipped.append(SkippedLink(source_after, link, problem))
+                continue
             changes.append(
                 LinkChange(source_after, link, new_raw, target_after, choice.longer_form)
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from vaultpartner.errors import VaultPartnerError
 from vaultpartner.index import VaultIndex
@@ -66,20 +66,45 @@ def rename_map(index: VaultIndex, old: str, new: str) -> dict[str, str]:
     return inside
 
 
-def _check_free(index: VaultIndex, renames: Mapping[str, str]) -> None:
+def _folders(paths: Iterable[str]) -> set[str]:
+    """Lookup keys of every folder that holds one of paths, at any depth."""
+    found: set[str] = set()
+    for path in paths:
+        key = lookup_key(path)
+        cut = key.rfind("/")
+        while cut > 0 and key[:cut] not in found:
+            found.add(key[:cut])
+            cut = key.rfind("/", 0, cut)
+    return found
+
+
+def _check_free(index: VaultIndex, old: str, new: str, renames: Mapping[str, str]) -> None:
     moving = {lookup_key(path) for path in renames}
-    taken = {lookup_key(path): path for path in index.files if lookup_key(path) not in moving}
-    folders = {lookup_key(path.rsplit("/", 1)[0]) for path in index.files if "/" in path}
-    for new in renames.values():
-        clash = taken.get(lookup_key(new))
+    staying = [path for path in index.files if lookup_key(path) not in moving]
+    taken = {lookup_key(path): path for path in staying}
+    folders = _folders(staying)
+    if lookup_key(new) in taken or lookup_key(new) in folders:
+        shown = taken.get(lookup_key(new), "a folder of that name")
+        raise VaultPartnerError(
+            f"{shown} already exists (names are compared ignoring case)",
+            path=new,
+            hint="choose another name, or move the other file first",
+        )
+    for target in renames.values():
+        clash = taken.get(lookup_key(target))
         if clash is not None:
             raise VaultPartnerError(
                 f"{clash} already exists (names are compared ignoring case)",
-                path=new,
+                path=target,
                 hint="choose another name, or move the other file first",
             )
-        if lookup_key(new) in folders:
-            raise VaultPartnerError("a folder with that name exists", path=new)
+        if lookup_key(target) in folders:
+            raise VaultPartnerError("a folder with that name exists", path=target)
+    parts = new.split("/")
+    for depth in range(1, len(parts)):
+        parent = lookup_key("/".join(parts[:depth]))
+        if parent in taken:
+            raise VaultPartnerError(f"{taken[parent]} is a file, so it cannot hold {new}", path=new)
 
 
 def moved_index(index: VaultIndex, renames: Mapping[str, str]) -> VaultIndex:
@@ -108,8 +133,10 @@ def plan_move(
         raise VaultPartnerError("the old and new paths are the same", path=old)
     renames = rename_map(index, old, new)
     is_folder = old not in index.files
+    if is_folder and lookup_key(new).startswith(lookup_key(old) + "/"):
+        raise VaultPartnerError("cannot move a folder into itself", path=new)
     if lookup_key(old) != lookup_key(new):
-        _check_free(index, renames)
+        _check_free(index, old, new, renames)
     for path in renames:
         if not writable(path):
             raise VaultPartnerError(

@@ -64,7 +64,7 @@ def resolve_linkpath(
         return Resolution("resolved", candidates[0])
     # Index paths are NFC already, so lower() is their lookup key.
     keyed = [(path.lower(), path) for path in candidates]
-    folder_key = lookup_key(folder_of(source_path))
+    folder_key = folder_of(source_path).lower()  # index paths are NFC already
     if wanted.startswith(("./", "../")):
         relative = _normalise_relative(folder_key, wanted)
         for key, path in keyed:

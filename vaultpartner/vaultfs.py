@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vaultpartner.cache import FileStamp, NoteCache
+from vaultpartner.digest import content_hash
 from vaultpartner.errors import VaultError
 from vaultpartner.index import FileEntry, VaultIndex
 from vaultpartner.note import Note, Unreadable, parse_note
@@ -38,6 +40,8 @@ class FoundFile:
     size: int
     symlinked: bool
     placeholder: bool = False
+    mtime_ns: int = 0
+    ctime_ns: int = 0
 
 
 @dataclass(slots=True)
@@ -85,7 +89,13 @@ def _walk_folder(
                 placeholder = bool(getattr(info, "st_flags", 0) & _SF_DATALESS)
                 walk.files.append(
                     FoundFile(
-                        child_rel, entry.path, info.st_size, symlinked or is_link, placeholder
+                        child_rel,
+                        entry.path,
+                        info.st_size,
+                        symlinked or is_link,
+                        placeholder,
+                        info.st_mtime_ns,
+                        info.st_ctime_ns,
                     )
                 )
         except OSError as exc:  # vanished or unreadable between listing and stat
@@ -188,11 +198,12 @@ def load_vault(
     max_bytes: int,
     jobs: int | None = None,
     progress: Progress | None = None,
+    cache: NoteCache | None = None,
 ) -> LoadedVault:
-    """Walk, read and index a whole vault."""
+    """Walk, read and index a whole vault (through the note cache when one is given)."""
     check_vault_root(root)
     with bulk_allocation():
-        return _load(root, max_bytes=max_bytes, jobs=jobs, progress=progress)
+        return _load(root, max_bytes=max_bytes, jobs=jobs, progress=progress, cache=cache)
 
 
 @contextmanager
@@ -214,15 +225,69 @@ def bulk_allocation() -> Iterator[None]:
 
 
 def _load(
-    root: Path, *, max_bytes: int, jobs: int | None, progress: Progress | None
+    root: Path,
+    *,
+    max_bytes: int,
+    jobs: int | None,
+    progress: Progress | None,
+    cache: NoteCache | None,
 ) -> LoadedVault:
     walk = walk_vault(root)
     found_notes = [found for found in walk.files if is_markdown(found.rel)]
-    notes = list(
-        read_notes(found_notes, max_bytes=max_bytes, jobs=jobs or default_jobs(), progress=progress)
-    )
+    workers = jobs or default_jobs()
+    if cache is None:
+        notes = list(read_notes(found_notes, max_bytes=max_bytes, jobs=workers, progress=progress))
+    else:
+        notes = _through_cache(
+            cache, found_notes, max_bytes=max_bytes, jobs=workers, progress=progress
+        )
     entries = [FileEntry(found.rel, found.size, found.symlinked) for found in walk.files]
     index = VaultIndex.build(entries, notes)
     return LoadedVault(
         root, index, tuple(walk.loops), {found.rel: found.os_path for found in walk.files}
     )
+
+
+def _stamp(found: FoundFile) -> FileStamp:
+    return FileStamp(found.rel, found.size, found.mtime_ns, found.ctime_ns)
+
+
+def _same_content(found: FoundFile, expected: str, max_bytes: int) -> bool:
+    try:
+        with open(found.os_path, "rb") as handle:
+            return content_hash(handle.read(max_bytes + 1)) == expected
+    except OSError:
+        return False
+
+
+def _through_cache(
+    cache: NoteCache,
+    found_notes: Sequence[FoundFile],
+    *,
+    max_bytes: int,
+    jobs: int,
+    progress: Progress | None,
+) -> list[Note]:
+    """Cached notes where the file is unchanged; parse only the rest, then remember them."""
+    by_path = {found.rel: found for found in found_notes}
+    stamps = (_stamp(found) for found in found_notes if not found.placeholder)
+    hits, misses, doubtful = cache.lookup(stamps)
+    to_parse = [by_path[stamp.path] for stamp in misses]
+    to_parse += [found for found in found_notes if found.placeholder]
+    confirmed: list[tuple[FileStamp, Note]] = []  # re-stored so they stop being doubtful
+    for path, expected in doubtful.items():
+        accepted = cache.accept(path) if _same_content(by_path[path], expected, max_bytes) else None
+        if accepted is None:
+            to_parse.append(by_path[path])
+        else:
+            hits[path] = accepted
+            confirmed.append((_stamp(by_path[path]), accepted))
+    parsed = list(read_notes(to_parse, max_bytes=max_bytes, jobs=jobs, progress=progress))
+    fresh = [
+        (_stamp(found), note)
+        for found, note in zip(to_parse, parsed, strict=True)
+        if not found.placeholder
+    ]
+    cache.store(fresh + confirmed, keep=by_path)
+    merged = {**hits, **{note.path: note for note in parsed}}
+    return [merged[found.rel] for found in found_notes]

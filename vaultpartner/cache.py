@@ -1,0 +1,222 @@
+"""Persistent cache of parsed notes (sqlite3) in the per-user state folder, never in the vault.
+
+A note is taken from the cache when its path, size, mtime_ns and ctime_ns match what was
+recorded; a file whose timestamps are too close to the moment it was cached (the file system
+may not have ticked) or lie in the future (a clock that went backwards) is re-read and its
+content hash compared instead. A damaged cache, or one written by another version of the parser,
+is deleted and rebuilt, never trusted. WAL mode lets readers run beside the one writer; a
+command that cannot get the write lock quickly simply does not update the cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import marshal
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaultpartner import __version__
+from vaultpartner.note import Note
+from vaultpartner.wire import note_from_wire, note_to_wire
+
+log = logging.getLogger(__name__)
+
+CACHE_FILE = "notes-cache.sqlite3"
+# Timestamps within this distance of the caching moment are not trusted (coarse file-system
+# clocks: 2 s on FAT, 1 s on HFS+; ext4's ns timestamps tick with the kernel clock).
+_DOUBT_NS = 2_000_000_000
+_PARSER_MODULES = (
+    "note.py", "scan.py", "blocks.py", "simpleblocks.py", "yamlfm.py", "linktext.py",
+    "headings.py", "wire.py", "paths.py",
+)  # fmt: skip
+
+
+def parser_fingerprint() -> str:
+    """Identifies the parser that produced cached notes: any change to it empties the cache."""
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent
+    for name in _PARSER_MODULES:
+        try:
+            digest.update((package / name).read_bytes())
+        except OSError:  # pragma: no cover - an installation without sources
+            digest.update(name.encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class FileStamp:
+    path: str
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    cached_at_ns: int
+    content_hash: str
+    wire: bytes
+
+
+class NoteCache:
+    """Open with `NoteCache.open(state_dir)`; use `lookup`, then `store` the parsed misses."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self._path = path
+        self._rows: dict[str, _Row] | None = None
+
+    @classmethod
+    def open(cls, state_dir: Path) -> NoteCache | None:
+        """The cache for a vault's state folder; None (and a warning) if it cannot be used."""
+        path = state_dir / CACHE_FILE
+        for attempt in (1, 2):
+            try:
+                return cls(_connect(path), path)
+            except sqlite3.DatabaseError as exc:
+                if attempt == 2:
+                    log.warning("note cache unusable (%s); continuing without it", exc)
+                    return None
+                log.warning("note cache damaged (%s); rebuilding it", exc)
+                _remove(path)
+        return None  # pragma: no cover - the loop always returns
+
+    def _load_rows(self) -> dict[str, _Row]:
+        if self._rows is None:
+            try:
+                cursor = self._db.execute(
+                    "SELECT path, size, mtime_ns, ctime_ns, cached_at_ns, hash, wire FROM notes"
+                )
+                self._rows = {row[0]: _Row(*row[1:]) for row in cursor}
+            except sqlite3.DatabaseError as exc:
+                log.warning("note cache damaged (%s); rebuilding it", exc)
+                self._reset()
+                self._rows = {}
+        return self._rows
+
+    def _reset(self) -> None:
+        self._db.close()
+        _remove(self._path)
+        self._db = _connect(self._path)
+
+    def lookup(
+        self, stamps: Iterable[FileStamp], *, verify: Mapping[str, str] | None = None
+    ) -> tuple[dict[str, Note], list[FileStamp], dict[str, str]]:
+        """(cached notes, stamps to parse, hashes of doubtful rows for the caller to verify).
+
+        A doubtful row (timestamps too close to caching, or in the future) is returned in the
+        third value: the caller reads the file, and if its hash matches, `accept` it.
+        """
+        rows = self._load_rows()
+        now_ns = time.time_ns()
+        hits: dict[str, Note] = {}
+        misses: list[FileStamp] = []
+        doubtful: dict[str, str] = {}
+        for stamp in stamps:
+            row = rows.get(stamp.path)
+            if row is None or (row.size, row.mtime_ns, row.ctime_ns) != (
+                stamp.size,
+                stamp.mtime_ns,
+                stamp.ctime_ns,
+            ):
+                misses.append(stamp)
+                continue
+            newest = max(stamp.mtime_ns, stamp.ctime_ns)
+            if (
+                newest >= row.cached_at_ns - _DOUBT_NS
+                or newest > now_ns
+                or row.cached_at_ns > now_ns
+            ):
+                doubtful[stamp.path] = row.content_hash
+                continue
+            note = self._decode(stamp.path, row)
+            if note is None:
+                misses.append(stamp)
+            else:
+                hits[stamp.path] = note
+        return hits, misses, doubtful
+
+    def accept(self, path: str) -> Note | None:
+        """A doubtful row whose content the caller verified."""
+        row = self._load_rows().get(path)
+        return None if row is None else self._decode(path, row)
+
+    def _decode(self, path: str, row: _Row) -> Note | None:
+        try:
+            note = note_from_wire(marshal.loads(row.wire))  # noqa: S302 - our own cache file
+        except (ValueError, EOFError, TypeError) as exc:
+            log.warning("note cache entry for %s is damaged (%s); re-reading the note", path, exc)
+            return None
+        return note if note.path == path else None
+
+    def store(self, items: Iterable[tuple[FileStamp, Note]], *, keep: Iterable[str]) -> None:
+        """Record parsed notes and forget paths no longer in the vault (best effort)."""
+        now_ns = time.time_ns()
+        records = []
+        for stamp, note in items:
+            try:
+                wire = marshal.dumps(note_to_wire(note))
+            except ValueError:  # a frontmatter value marshal cannot hold: just not cached
+                continue
+            records.append(
+                (
+                    stamp.path,
+                    stamp.size,
+                    stamp.mtime_ns,
+                    stamp.ctime_ns,
+                    now_ns,
+                    note.content_hash,
+                    wire,
+                )
+            )
+        present = set(keep)
+        stale = [(path,) for path in self._load_rows() if path not in present]
+        if not records and not stale:
+            return
+        try:
+            with self._db:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?, ?, ?)", records
+                )
+                self._db.executemany("DELETE FROM notes WHERE path = ?", stale)
+        except sqlite3.OperationalError as exc:  # busy: another writer; the cache just lags
+            log.info("note cache not updated (%s)", exc)
+        except sqlite3.DatabaseError as exc:
+            log.warning("note cache damaged while writing (%s); it will be rebuilt", exc)
+            self._reset()
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            Path(str(path) + suffix).unlink()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, timeout=0.5)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    found = dict(db.execute("SELECT key, value FROM meta").fetchall())
+    fingerprint = parser_fingerprint()
+    if found.get("parser") != fingerprint:
+        with db:
+            db.execute("DROP TABLE IF EXISTS notes")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('parser', ?)", (fingerprint,))
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS notes (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
+        " ctime_ns INTEGER, cached_at_ns INTEGER, hash TEXT, wire BLOB)"
+    )
+    return db

@@ -1,0 +1,1 @@
+"""Recruiter partnerships: schema, contact history, follow-up rules and generated notes."""

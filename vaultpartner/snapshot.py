@@ -1,0 +1,229 @@
+"""The index snapshot: what the vault looked like at the end of the last run.
+
+`vaultpartner fix` compares it with the vault now to find renames made outside Obsidian (a file
+gone, a new file with the same content) and renamed headings. It lives in the vault's state
+folder, never in the vault, is written atomically and carries a version: a missing, damaged or
+foreign snapshot is ignored with a warning, never trusted.
+
+Content identity: a note's `content_hash` (sha256 of its bytes); an attachment's size plus the
+sha256 of its first and last 64 KiB, reused from the previous snapshot while size and mtime are
+unchanged, so unchanged attachments are not read again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from vaultpartner.paths import is_markdown
+from vaultpartner.state import vault_key
+from vaultpartner.vaultfs import LoadedVault
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_FILE = "snapshot.json"
+SNAPSHOT_VERSION = 1
+_EDGE = 64 * 1024
+_SF_DATALESS = 0x40000000  # macOS cloud placeholder: reading it would block
+
+Headings = tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    path: str
+    size: int
+    mtime_ns: int
+    identity: str  # "n:<sha256>" for notes, "a:<sha256 of edges>" for attachments, "" unknown
+    headings: Headings | None = None  # notes only: (level, text) in document order
+
+
+def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    files: Mapping[str, FileRecord]
+    # Renames made outside vaultpartner and not yet handled by `fix` (old path -> new path),
+    # carried forward by the commands that save a snapshot without fixing links.
+    pending_renames: Mapping[str, str] = field(default_factory=lambda: _frozen({}))
+    # Notes whose headings changed since the last `fix`: path now -> headings back then.
+    pending_headings: Mapping[str, Headings] = field(default_factory=lambda: _frozen({}))
+
+    def paths(self) -> frozenset[str]:
+        return frozenset(self.files)
+
+
+def _edge_hash(os_path: str, size: int) -> str:
+    digest = hashlib.sha256()
+    with open(os_path, "rb") as handle:
+        digest.update(handle.read(_EDGE))
+        if size > _EDGE:
+            handle.seek(max(_EDGE, size - _EDGE))
+            digest.update(handle.read(_EDGE))
+    return "a:" + digest.hexdigest()
+
+
+def _attachment(
+    path: str, os_path: str | None, size: int, previous: Snapshot | None
+) -> FileRecord:
+    if os_path is None:
+        return FileRecord(path, size, 0, "")
+    try:
+        info = os.stat(os_path)
+    except OSError:
+        return FileRecord(path, size, 0, "")
+    old = previous.files.get(path) if previous is not None else None
+    if (
+        old is not None
+        and old.headings is None
+        and old.identity
+        and old.size == info.st_size
+        and old.mtime_ns == info.st_mtime_ns
+    ):
+        return old
+    if getattr(info, "st_flags", 0) & _SF_DATALESS:
+        return FileRecord(path, info.st_size, info.st_mtime_ns, "")
+    try:
+        identity = _edge_hash(os_path, info.st_size)
+    except OSError as exc:
+        log.warning("cannot read %s for the index snapshot: %s", path, exc.strerror or exc)
+        identity = ""
+    return FileRecord(path, info.st_size, info.st_mtime_ns, identity)
+
+
+def build_snapshot(vault: LoadedVault, previous: Snapshot | None = None) -> Snapshot:
+    """The vault as it is now (without pending renames; see fixing.carry_forward)."""
+    records: dict[str, FileRecord] = {}
+    index = vault.index
+    for path, entry in index.files.items():
+        note = index.notes.get(path)
+        if note is not None:
+            identity = f"n:{note.content_hash}" if note.content_hash else ""
+            headings = tuple((heading.level, heading.text) for heading in note.headings)
+            records[path] = FileRecord(path, note.size, 0, identity, headings)
+        elif is_markdown(path):
+            records[path] = FileRecord(path, entry.size, 0, "", ())
+        else:
+            records[path] = _attachment(path, vault.os_paths.get(path), entry.size, previous)
+    return Snapshot(_frozen(records))
+
+
+# -- storage ---------------------------------------------------------------------------------
+
+
+def _encode(snapshot: Snapshot, vault: str) -> bytes:
+    files = [
+        [r.path, r.size, r.mtime_ns, r.identity, None if r.headings is None else list(r.headings)]
+        for r in sorted(snapshot.files.values(), key=lambda record: record.path)
+    ]
+    document = {
+        "version": SNAPSHOT_VERSION,
+        "tool": "vaultpartner",
+        "vault": vault,
+        "files": files,
+        "pending_renames": dict(sorted(snapshot.pending_renames.items())),
+        "pending_headings": {
+            path: [list(item) for item in headings]
+            for path, headings in sorted(snapshot.pending_headings.items())
+        },
+    }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def save_snapshot(state_dir: Path, vault_root: Path, snapshot: Snapshot) -> Path:
+    """Write the snapshot atomically (temp file in the state folder, fsync, os.replace)."""
+    target = state_dir / SNAPSHOT_FILE
+    temp = state_dir / f".{SNAPSHOT_FILE}.{secrets.token_hex(4)}.tmp"
+    try:
+        with open(temp, "xb") as handle:
+            handle.write(_encode(snapshot, vault_key(vault_root)))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+    return target
+
+
+class _Damaged(ValueError):
+    pass
+
+
+def _headings(value: object) -> Headings:
+    if not isinstance(value, list):
+        raise _Damaged("headings are not a list")
+    out: list[tuple[int, str]] = []
+    for item in value:
+        if not (
+            isinstance(item, list)
+            and len(item) == 2
+            and isinstance(item[0], int)
+            and isinstance(item[1], str)
+        ):
+            raise _Damaged("a heading is not [level, text]")
+        out.append((item[0], item[1]))
+    return tuple(out)
+
+
+def _record(item: object) -> FileRecord:
+    if not (isinstance(item, list) and len(item) == 5):
+        raise _Damaged("a file entry is not [path, size, mtime_ns, identity, headings]")
+    path, size, mtime_ns, identity, headings = item
+    if not (
+        isinstance(path, str)
+        and isinstance(size, int)
+        and isinstance(mtime_ns, int)
+        and isinstance(identity, str)
+    ):
+        raise _Damaged("a file entry has values of the wrong type")
+    return FileRecord(path, size, mtime_ns, identity, None if headings is None else _headings(headings))
+
+
+def _decode(data: bytes, vault: str) -> Snapshot:
+    document = json.loads(data.decode("utf-8"))
+    if not isinstance(document, dict):
+        raise _Damaged("not a JSON object")
+    if document.get("version") != SNAPSHOT_VERSION or document.get("tool") != "vaultpartner":
+        raise _Damaged(f"unknown version {document.get('version')!r}")
+    if document.get("vault") != vault:
+        raise _Damaged(f"it belongs to another vault ({document.get('vault')!r})")
+    files = document.get("files")
+    renames = document.get("pending_renames")
+    headings = document.get("pending_headings")
+    if not (isinstance(files, list) and isinstance(renames, dict) and isinstance(headings, dict)):
+        raise _Damaged("missing files, pending_renames or pending_headings")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in renames.items()):
+        raise _Damaged("pending_renames is not a map of paths")
+    records = {record.path: record for record in map(_record, files)}
+    return Snapshot(
+        _frozen(records),
+        _frozen(renames),
+        _frozen({str(path): _headings(value) for path, value in headings.items()}),
+    )
+
+
+def load_snapshot(state_dir: Path, vault_root: Path) -> Snapshot | None:
+    """The saved snapshot, or None (with a logged warning when one exists but is not usable)."""
+    target = state_dir / SNAPSHOT_FILE
+    try:
+        data = target.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        log.warning("ignoring the index snapshot %s: %s", target, exc.strerror or exc)
+        return None
+    try:
+        return _decode(data, vault_key(vault_root))
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError and _Damaged included
+        log.warning("ignoring the index snapshot %s: damaged or from another version (%s)", target, exc)
+        return None
