@@ -144,6 +144,29 @@ class NoteCache:
                 hits[stamp.path] = note
         return hits, misses, doubtful
 
+    def unchanged_hashes(self, stamps: Iterable[FileStamp]) -> dict[str, str] | None:
+        """path -> content hash when every note is exactly as cached (no doubt), else None."""
+        rows = self._load_rows()
+        now_ns = time.time_ns()
+        hashes: dict[str, str] = {}
+        for stamp in stamps:
+            row = rows.get(stamp.path)
+            if row is None or (row.size, row.mtime_ns, row.ctime_ns) != (
+                stamp.size,
+                stamp.mtime_ns,
+                stamp.ctime_ns,
+            ):
+                return None
+            newest = max(stamp.mtime_ns, stamp.ctime_ns)
+            if (
+                newest >= row.cached_at_ns - _DOUBT_NS
+                or newest > now_ns
+                or row.cached_at_ns > now_ns
+            ):
+                return None
+            hashes[stamp.path] = row.content_hash
+        return hashes
+
     def accept(self, path: str) -> Note | None:
         """A doubtful row whose content the caller verified."""
         row = self._load_rows().get(path)
@@ -214,9 +237,50 @@ def _connect(path: Path) -> sqlite3.Connection:
     if found.get("parser") != fingerprint:
         with db:
             db.execute("DROP TABLE IF EXISTS notes")
+            db.execute("DROP TABLE IF EXISTS results")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('parser', ?)", (fingerprint,))
     db.execute(
         "CREATE TABLE IF NOT EXISTS notes (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
         " ctime_ns INTEGER, cached_at_ns INTEGER, hash TEXT, wire BLOB)"
     )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value BLOB, created_ns INTEGER)"
+    )
     return db
+
+
+class ResultCache:
+    """Audit results of an unchanged vault, keyed by everything they depend on."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self._path = state_dir / CACHE_FILE
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            db = _connect(self._path)
+            try:
+                row = db.execute("SELECT value FROM results WHERE key = ?", (key,)).fetchone()
+            finally:
+                db.close()
+        except sqlite3.DatabaseError:
+            return None
+        return None if row is None else bytes(row[0])
+
+    def put(self, key: str, value: bytes) -> None:
+        try:
+            db = _connect(self._path)
+            try:
+                with db:
+                    db.execute(
+                        "INSERT OR REPLACE INTO results VALUES (?, ?, ?)",
+                        (key, value, time.time_ns()),
+                    )
+                    # Only the latest few are worth keeping (one per set of options).
+                    db.execute(
+                        "DELETE FROM results WHERE key NOT IN "
+                        "(SELECT key FROM results ORDER BY created_ns DESC LIMIT 8)"
+                    )
+            finally:
+                db.close()
+        except sqlite3.DatabaseError as exc:
+            log.info("audit result not cached (%s)", exc)

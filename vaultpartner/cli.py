@@ -19,7 +19,7 @@ from typing import ParamSpec, TypeVar
 
 import click
 
-from vaultpartner import __version__, app, linkcmds
+from vaultpartner import __version__, app, auditrun, linkcmds
 from vaultpartner.config import CONFIG_FILE_NAME, default_config_text, effective_settings
 from vaultpartner.console import (
     print_error,
@@ -189,13 +189,12 @@ def _run_audit(
 ) -> int:
     interactive = sys.stderr.isatty()
     with progress_bar("reading notes", enabled=interactive) as progress:
-        vault = app.load(
+        result, language = auditrun.run(
             session,
             jobs=jobs,
             progress=_progress_over(progress, PROGRESS_MIN_NOTES),
             use_cache=use_cache,
         )
-    result, language = app.audit(session, vault)
     vault_name = str(session.root)
     if output_format == "json":
         _emit(session, to_json(vault_name, result.stats, result.findings), output)

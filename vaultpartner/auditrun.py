@@ -1,0 +1,113 @@
+"""Running the audit through the caches: an unchanged vault answers from the result cache.
+
+The result is keyed by everything it depends on: the vault's files (paths, and content hashes
+of notes), the settings, the date used for date rules, and vaultpartner's own code. Any change
+to one of them means a fresh audit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from vaultpartner import __version__, app
+from vaultpartner.audit import AuditResult
+from vaultpartner.cache import FileStamp, NoteCache, ResultCache
+from vaultpartner.findings import Finding
+from vaultpartner.messages import Language
+from vaultpartner.paths import is_markdown
+from vaultpartner.state import ensure_vault_state_dir
+from vaultpartner.vaultfs import Progress, walk_vault
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """vaultpartner's own code: a new version or a local change never reuses old results."""
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def _key(
+    session: app.Session,
+    files: Iterable[tuple[str, bool]],
+    hashes: dict[str, str],
+    loops: Iterable[str],
+    extra: str,
+) -> str:
+    digest = hashlib.sha256()
+    for part in (code_fingerprint(), repr(session.config), repr(session.obsidian), extra):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    for path, symlinked in sorted(files):
+        digest.update(f"{path}\0{int(symlinked)}\0{hashes.get(path, '')}\n".encode())
+    for loop in sorted(loops):
+        digest.update(f"loop\0{loop}\n".encode())
+    return digest.hexdigest()
+
+
+def _encode(result: AuditResult, language: Language) -> bytes:
+    rows = [
+        [f.code, f.severity, f.path, f.line, f.column, f.message, f.target,
+         list(f.suggestions), list(f.candidates), f.offset, list(f.literals)]
+        for f in result.findings
+    ]  # fmt: skip
+    return json.dumps({"language": language, "stats": result.stats, "findings": rows}).encode()
+
+
+def _decode(data: bytes) -> tuple[AuditResult, Language] | None:
+    try:
+        document = json.loads(data)
+        findings = tuple(
+            Finding(code, severity, path, line, column, message, target,
+                    tuple(suggestions), tuple(candidates), offset, tuple(literals))
+            for (code, severity, path, line, column, message, target,
+                 suggestions, candidates, offset, literals) in document["findings"]
+        )  # fmt: skip
+        language: Language = "ru" if document["language"] == "ru" else "en"
+        return AuditResult(findings, dict(document["stats"])), language
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def run(
+    session: app.Session,
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    use_cache: bool = True,
+    extra_key: str = "",
+) -> tuple[AuditResult, Language]:
+    """The audit of the vault as it is now, from the result cache when nothing changed."""
+    if not use_cache:
+        vault = app.load(session, jobs=jobs, progress=progress, use_cache=False)
+        return app.audit(session, vault)
+    state = ensure_vault_state_dir(session.root, override=session.state_override)
+    results = ResultCache(state)
+    walk = walk_vault(session.root)
+    notes = [f for f in walk.files if is_markdown(f.rel)]
+    cache = NoteCache.open(state)
+    if cache is not None and not any(f.placeholder for f in notes):
+        try:
+            stamps = [FileStamp(f.rel, f.size, f.mtime_ns, f.ctime_ns) for f in notes]
+            hashes = cache.unchanged_hashes(stamps)
+        finally:
+            cache.close()
+        if hashes is not None:
+            files = [(f.rel, f.symlinked) for f in walk.files]
+            found = results.get(_key(session, files, hashes, walk.loops, extra_key))
+            decoded = None if found is None else _decode(found)
+            if decoded is not None:
+                return decoded
+    vault = app.load(session, jobs=jobs, progress=progress, use_cache=True)
+    result, language = app.audit(session, vault)
+    files = [(path, entry.symlinked) for path, entry in vault.index.files.items()]
+    hashes = {path: note.content_hash for path, note in vault.index.notes.items()}
+    results.put(_key(session, files, hashes, vault.loops, extra_key), _encode(result, language))
+    return result, language
