@@ -8,6 +8,7 @@ parse plus the links that could now resolve differently.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -176,19 +177,34 @@ class VaultIndex:
             old = new_notes.pop(path, None)
             if old is not None:
                 _forget_note(old, aliases, sources)
+        # Additions are gathered first and merged once per key: a large vault then builds in
+        # linear time instead of copying a growing tuple or set for every file.
+        new_names: dict[str, list[str]] = defaultdict(list)
         for entry in files:
             if entry.path not in new_files:
                 touched_names.add(_name_key(entry.path))
-                _add(by_name, _name_key(entry.path), entry.path)
+                new_names[_name_key(entry.path)].append(entry.path)
             new_files[entry.path] = entry
-        for note in notes:
-            if note.path not in new_files:
-                raise ValueError(f"note {note.path} has no FileEntry")
-            old = new_notes.get(note.path)
+        for key, paths in new_names.items():
+            by_name[key] = (*by_name.get(key, ()), *paths)
+        latest = {note.path: note for note in notes}
+        new_aliases: dict[str, list[str]] = defaultdict(list)
+        new_sources: dict[str, set[str]] = defaultdict(set)
+        for path, note in latest.items():
+            if path not in new_files:
+                raise ValueError(f"note {path} has no FileEntry")
+            old = new_notes.get(path)
             if old is not None:
                 _forget_note(old, aliases, sources)
-            new_notes[note.path] = note
-            _learn_note(note, aliases, sources)
+            new_notes[path] = note
+            for alias in _alias_keys(note):
+                new_aliases[alias].append(path)
+            for name in _source_keys(note):
+                new_sources[name].add(path)
+        for key, paths in new_aliases.items():
+            aliases[key] = (*aliases.get(key, ()), *paths)
+        for name, adding in new_sources.items():
+            sources[name] = sources.get(name, frozenset()) | adding
         memo = {
             key: value for key, value in self._memo.items() if not _affected(key, touched_names)
         }
@@ -211,10 +227,6 @@ def _affected(memo_key: tuple[str, str], touched_names: set[str]) -> bool:
     return name in touched_names or name + ".md" in touched_names
 
 
-def _add(table: dict[str, tuple[str, ...]], key: str, path: str) -> None:
-    table[key] = (*table.get(key, ()), path)
-
-
 def _drop(table: dict[str, tuple[str, ...]], key: str, path: str) -> None:
     remaining = tuple(p for p in table.get(key, ()) if p != path)
     if remaining:
@@ -223,21 +235,20 @@ def _drop(table: dict[str, tuple[str, ...]], key: str, path: str) -> None:
         table.pop(key, None)
 
 
-def _learn_note(
-    note: Note, aliases: dict[str, tuple[str, ...]], sources: dict[str, frozenset[str]]
-) -> None:
-    for alias in {lookup_key(a) for a in note.aliases}:
-        _add(aliases, alias, note.path)
-    for name in {key for link in note.links for key in _link_name_keys(link) if link.text.linkpath}:
-        sources[name] = sources.get(name, frozenset()) | {note.path}
+def _alias_keys(note: Note) -> set[str]:
+    return {lookup_key(alias) for alias in note.aliases}
+
+
+def _source_keys(note: Note) -> set[str]:
+    return {key for link in note.links if link.text.linkpath for key in _link_name_keys(link)}
 
 
 def _forget_note(
     note: Note, aliases: dict[str, tuple[str, ...]], sources: dict[str, frozenset[str]]
 ) -> None:
-    for alias in {lookup_key(a) for a in note.aliases}:
+    for alias in _alias_keys(note):
         _drop(aliases, alias, note.path)
-    for name in {key for link in note.links for key in _link_name_keys(link) if link.text.linkpath}:
+    for name in _source_keys(note):
         remaining = sources.get(name, frozenset()) - {note.path}
         if remaining:
             sources[name] = remaining
