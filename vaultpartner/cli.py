@@ -19,7 +19,7 @@ from typing import ParamSpec, TypeVar
 
 import click
 
-from vaultpartner import __version__, app, auditrun, linkcmds
+from vaultpartner import __version__, app, auditrun, fixcmd, linkcmds
 from vaultpartner.config import CONFIG_FILE_NAME, default_config_text, effective_settings
 from vaultpartner.console import (
     print_error,
@@ -40,6 +40,7 @@ from vaultpartner.findings import at_or_above
 from vaultpartner.messages import detect_language
 from vaultpartner.paths import nfc
 from vaultpartner.report import to_json, to_markdown
+from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.writer import SafeWriter
 
 P = ParamSpec("P")
@@ -172,11 +173,11 @@ def audit(
     )
     for warning in session.warnings:
         print_warning(warning)
-    sys.exit(
-        _run_audit(
-            session, output_format=output_format, output=output, jobs=jobs, use_cache=not no_cache
-        )
+    code = _run_audit(
+        session, output_format=output_format, output=output, jobs=jobs, use_cache=not no_cache
     )
+    fixcmd.record_snapshot(session)  # in the state folder, never in the vault
+    sys.exit(code)
 
 
 def _run_audit(
@@ -398,6 +399,42 @@ def mv(ctx: click.Context, vault: Path, old: str, new: str, dry_run: bool) -> No
 
 @main.command()
 @VAULT
+@click.option("--dry-run", is_flag=True, help="Show the fixes as diffs; change nothing.")
+@click.option("--interactive", "-i", is_flag=True, help="Ask before each link is fixed.")
+@click.pass_context
+@_handle_errors
+def fix(ctx: click.Context, vault: Path, dry_run: bool, interactive: bool) -> None:
+    """Repair links that are certainly broken, and list the rest with suggestions.
+
+    Fixes links broken by renames made outside Obsidian (git, a file manager, sync: known from
+    the index snapshot of the last run, by content), [[Alias]] links (to [[Note|Alias]],
+    setting links.fix_aliases), spelling drift such as ё/е or accents (links.fix_case) and links
+    to a renamed heading. Other broken links are listed, not touched. Exit 1 when something is
+    left unfixed, or changes are pending under --dry-run.
+
+    \b
+    Examples:
+      vaultpartner fix ~/Vault --dry-run        # diffs only
+      vaultpartner fix ~/Vault                  # fix; undo with: vaultpartner undo ~/Vault
+      vaultpartner fix ~/Vault --interactive    # ask link by link
+    """
+    session = app.open_session(vault, state_override=_state_dir(ctx))
+    for warning in session.warnings:
+        print_warning(warning)
+    command = "fix" + (" --interactive" if interactive else "")
+    sys.exit(
+        fixcmd.run_fix(
+            session,
+            dry_run=dry_run,
+            interactive=interactive,
+            command=command,
+            confirm=lambda text: click.confirm(text, default=False),
+        )
+    )
+
+
+@main.command()
+@VAULT
 @click.argument("run_id", required=False)
 @click.pass_context
 @_handle_errors
@@ -436,6 +473,69 @@ def log(ctx: click.Context, vault: Path, since: dt.datetime | None) -> None:
     session = app.open_session(vault, state_override=_state_dir(ctx))
     since_utc = since.astimezone(dt.UTC) if since is not None else None
     sys.exit(linkcmds.run_log(session, since_utc))
+
+
+@main.command()
+@VAULT
+@click.option(
+    "--polling", is_flag=True, help="Poll the disk instead of inotify (network and sync folders)."
+)
+@click.option("--once", is_flag=True, help="One reconciliation, then exit (for cron).")
+@click.option("--report-only", is_flag=True, help="Report what would be done; write nothing.")
+@click.pass_context
+@_handle_errors
+def watch(ctx: click.Context, vault: Path, polling: bool, once: bool, report_only: bool) -> None:
+    """Watch the vault and keep links right when notes are renamed or moved.
+
+    Renames by a file manager, git or sync are recognised by content; the links to them are
+    rewritten exactly as `vaultpartner mv` would. Notes edited in the last 30 s are not
+    written until you pause. Every change is in the journal (`log`, `undo`). Stops on Ctrl-C.
+
+    \b
+    Examples:
+      vaultpartner watch ~/Vault
+      vaultpartner watch ~/Vault --polling          # network or cloud folders
+      vaultpartner watch ~/Vault --once             # from cron
+    """
+    from vaultpartner.watch import WatchOptions, run_watch
+
+    session = app.open_session(vault, state_override=_state_dir(ctx))
+    options = WatchOptions(polling=polling, once=once, report_only=report_only)
+    sys.exit(run_watch(session, options, say=lambda text: click.echo(text, err=False)))
+
+
+@main.command()
+@VAULT
+@click.pass_context
+@_handle_errors
+def pause(ctx: click.Context, vault: Path) -> None:
+    """Stop all writes to the vault (the watcher keeps watching and reporting).
+
+    \b
+    Example:
+      vaultpartner pause ~/Vault
+    """
+    session = app.open_session(vault, state_override=_state_dir(ctx))
+    flag = ensure_vault_state_dir(session.root, override=session.state_override) / "paused"
+    flag.write_text("paused\n", encoding="utf-8")
+    click.echo("writes paused; resume with: vaultpartner resume VAULT")
+
+
+@main.command()
+@VAULT
+@click.pass_context
+@_handle_errors
+def resume(ctx: click.Context, vault: Path) -> None:
+    """Allow writes to the vault again after `pause`.
+
+    \b
+    Example:
+      vaultpartner resume ~/Vault
+    """
+    session = app.open_session(vault, state_override=_state_dir(ctx))
+    flag = ensure_vault_state_dir(session.root, override=session.state_override) / "paused"
+    flag.unlink(missing_ok=True)
+    click.echo("writes resumed")
 
 
 def run() -> None:  # pragma: no cover - console-script shim

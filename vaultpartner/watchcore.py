@@ -1,0 +1,149 @@
+"""The watcher's decisions, without threads or watchdog: filters, debouncing, rate limits.
+
+Events are hints: they only say which paths to look at. `Debouncer` gathers them until the
+vault has been quiet for a moment (or a maximum wait has passed); the loop then re-reads the
+disk and works from what is there. The clock is injected, so tests need no sleeps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from vaultpartner.paths import is_sync_conflict, name_of
+
+# Editors' and sync tools' scratch files: never notes, never renames (reliability.md 1.3).
+_SCRATCH = re.compile(
+    r"^(?:4913|5036|5159)$"  # vim's writability probe
+    r"|~$|\.sw[a-p]$|^\.#"  # vim/kate backups, vim swap files, emacs locks
+    r"|___jb_(?:tmp|old|bak)___$"  # JetBrains safe write
+    r"|^\.goutputstream-"  # gedit / GIO
+    r"|^\.subl[0-9a-f]*\.tmp$"  # Sublime Text
+    r"|\.vp-[0-9a-f]{8}\.(?:tmp|mv)$"  # our own temp files
+    r"|^\.syncthing\..*\.tmp$|^~syncthing~.*\.tmp$"  # Syncthing downloads
+    r"|\.crdownload$|\.part$|\.partial$|^\.~lock\.",
+    re.IGNORECASE,
+)
+# While one of these exists, another program is rewriting the vault: writes wait.
+_BUSY_MARKERS = (".git/index.lock", ".git/HEAD.lock")
+
+
+def is_scratch(rel: str) -> bool:
+    return bool(_SCRATCH.search(name_of(rel)))
+
+
+def is_sync_temp(rel: str) -> bool:
+    name = name_of(rel)
+    return name.startswith((".syncthing.", "~syncthing~")) and name.endswith(".tmp")
+
+
+def interesting(rel: str) -> bool:
+    """Paths the watcher reacts to: vault files, plus markers of git and sync activity."""
+    if rel in _BUSY_MARKERS or is_sync_temp(rel):
+        return True
+    parts = rel.split("/")
+    if any(part.startswith(".") for part in parts):
+        return False
+    return not is_scratch(rel)
+
+
+def busy_marker(rel: str) -> bool:
+    return rel in _BUSY_MARKERS or is_sync_temp(rel)
+
+
+@dataclass
+class Debouncer:
+    """Collect paths until `quiet` seconds pass without news, or `max_wait` since the first."""
+
+    quiet: float
+    max_wait: float
+    _pending: set[str] = field(default_factory=set)
+    _first: float | None = None
+    _last: float | None = None
+    rescan: bool = False
+
+    def add(self, paths: Iterable[str], now: float) -> None:
+        added = False
+        for path in paths:
+            self._pending.add(path)
+            added = True
+        if added:
+            self._touch(now)
+
+    def request_rescan(self, now: float) -> None:
+        self.rescan = True
+        self._touch(now)
+
+    def _touch(self, now: float) -> None:
+        if self._first is None:
+            self._first = now
+        self._last = now
+
+    def due_in(self, now: float) -> float | None:
+        """Seconds until the batch is ready; None when nothing is pending."""
+        if self._first is None or self._last is None:
+            return None
+        return max(0.0, min(self._last + self.quiet, self._first + self.max_wait) - now)
+
+    def take(self, now: float) -> tuple[set[str], bool] | None:
+        """The batch (paths, full rescan wanted) when ready, else None."""
+        wait = self.due_in(now)
+        if wait is None or wait > 0:
+            return None
+        batch, rescan = self._pending, self.rescan
+        self._pending, self.rescan = set(), False
+        self._first = self._last = None
+        return batch, rescan
+
+
+@dataclass
+class RateLimiter:
+    """Stops a runaway: at most `per_file` writes to one file and `total` writes per window."""
+
+    window: float = 600.0
+    per_file: int = 3
+    total: int = 500
+    _writes: deque[tuple[float, str]] = field(default_factory=deque)
+    tripped: str | None = None
+
+    def allow(self, path: str, now: float) -> bool:
+        while self._writes and self._writes[0][0] < now - self.window:
+            self._writes.popleft()
+        if self.tripped is not None:
+            return False
+        same = sum(1 for _, written in self._writes if written == path)
+        if same >= self.per_file:
+            self.tripped = (
+                f"{path} was written {same} times in {int(self.window)} s; "
+                "writes stopped to break a possible loop (restart the watcher to resume)"
+            )
+            return False
+        if len(self._writes) >= self.total:
+            self.tripped = (
+                f"{len(self._writes)} writes in {int(self.window)} s; "
+                "writes stopped to break a possible loop (restart the watcher to resume)"
+            )
+            return False
+        return True
+
+    def record(self, path: str, now: float) -> None:
+        self._writes.append((now, path))
+
+
+def conflict_copies_of(path: str, files: Iterable[str]) -> list[str]:
+    """Sync-conflict copies that belong to path (same folder, name starting with its stem)."""
+    folder, _, name = path.rpartition("/")
+    stem = name.rsplit(".", 1)[0]
+    found = []
+    for other in files:
+        other_folder, _, other_name = other.rpartition("/")
+        if (
+            other_folder == folder
+            and other != path
+            and other_name.startswith(stem)
+            and is_sync_conflict(other)
+        ):
+            found.append(other)
+    return found
