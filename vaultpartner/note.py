@@ -203,14 +203,13 @@ def _parse_body(
     comments = result.comments
     headings: list[Heading] = []
     block_ids: set[str] = set()
-    for inline, (start, _end) in zip(blocks, ranges, strict=True):
-        if comments and _inside(comments, start):
-            continue
-        if inline.heading_level:
+    for inline, (start, end) in zip(blocks, ranges, strict=True):
+        if inline.heading_level and not (comments and _inside(comments, start)):
             line = body_line_index + inline.first_line + 1
             headings.append(Heading(inline.heading_level, inline.content.strip(), line))
         found = _BLOCK_ID.search(inline.content.rstrip())
-        if found:
+        # The id sits at the end of the block: it counts unless that spot is in a comment.
+        if found and not (comments and _inside(comments, _last_char(text, start, end))):
             block_ids.add(found.group(1).lower())
     links = [_body_link(text, raw, lines) for raw in result.links]
     return [link for link in links if link is not None], headings, block_ids
@@ -238,6 +237,11 @@ def _table_cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
         position = text.find("|", position + 1, end)
     cells.append((cell_start, end))
     return cells
+
+
+def _last_char(text: str, start: int, end: int) -> int:
+    """Offset of the last non-blank character of text[start:end]."""
+    return start + max(len(text[start:end].rstrip()) - 1, 0)
 
 
 def _inside(comments: list[tuple[int, int]], offset: int) -> bool:

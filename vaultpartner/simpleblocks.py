@@ -13,59 +13,94 @@ import re
 
 from vaultpartner.blocks import InlineBlock
 
-_NOT_SIMPLE = re.compile(
-    r"```|~~~|\$\$"  # fences, math blocks
-    r"|^(?:[ ]*>)*[ ]*<[A-Za-z/!?]"  # HTML blocks
-    r"|^(?:[ ]*>)*(?:[ ]{4}|[ ]*\t)"  # indented code, or indentation we do not model
-    r"|^(?:[ ]*>)*[ ]{0,3}(?:=+|-+)[ \t]*$"  # setext underlines and --- rules
-    r"|^(?:[ ]*>)*[ ]{0,3}\[[^\]^\n][^\]\n]*\]:"  # link reference definitions
-    r"|^[ ]{1,3}#"  # indented ATX headings (maybe inside a list item)
-    r"|^(?=[^\n]*-)(?=[^\n]*\|)[ >|:\t-]+$"  # a table's delimiter row
-    r"|\r",  # lone or CRLF line breaks: leave them to the general parser
-    re.MULTILINE,
+_NOT_SIMPLE_TEXT = ("```", "~~~", "$$", "\r")  # fences, math blocks, CR line breaks
+# Line starts that need the full parser. Searched as "\n" + body: a pattern that starts with
+# a literal newline lets the regex engine jump between lines instead of trying every position.
+_NOT_SIMPLE_LINE = re.compile(
+    r"\n(?:"
+    r"(?:[ ]*>)*[ ]*<[A-Za-z/!?]"  # HTML blocks
+    r"|(?:[ ]*>)*(?:[ ]{4}|[ ]*\t)"  # indented code, or indentation we do not model
+    r"|(?:[ ]*>)*[ ]{0,3}(?:=+|-+)[ \t]*(?:\n|$)"  # setext underlines and --- rules
+    r"|(?:[ ]*>)*[ ]{0,3}\[[^\]^\n][^\]\n]*\]:"  # link reference definitions
+    r"|[ ]{1,3}#"  # indented ATX headings (maybe inside a list item)
+    r"|(?=[^\n]*-)(?=[^\n]*\|)[ >|:\t-]+(?:\n|$)"  # a table's delimiter row
+    # a list item or quote that opens another block on the same line ("- # H", "> - x")
+    r"|(?:[ ]*>)*[ ]*(?:[-+*]|\d{1,9}[.)])[ \t]+(?:[#>]|[-+*][ \t]|\d{1,9}[.)][ \t])"
+    r"|[ ]*>[ >]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|\n|$)"
+    r")"
 )
+
+
+def _needs_full_parser(body: str) -> bool:
+    return any(marker in body for marker in _NOT_SIMPLE_TEXT) or bool(
+        _NOT_SIMPLE_LINE.search("\n" + body)
+    )
+
+
 _HEADING = re.compile(r"(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_LIST_ITEM = re.compile(r"[ ]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+_LIST_ITEM = re.compile(r"[ ]*(?:[-+*]|(\d{1,9})[.)])(?:[ \t]|$)")
 
 
 def simple_inline_blocks(body: str) -> list[InlineBlock] | None:
     """The inline blocks of a plain note, or None when markdown-it must decide."""
-    if _NOT_SIMPLE.search(body):
+    if _needs_full_parser(body):
         return None
     blocks: list[InlineBlock] = []
     lines = body.split("\n")
     start = -1
-    for number, line in enumerate(lines):
-        if not line.strip():
-            if start >= 0:
-                blocks.append(_block(lines, start, number))
-                start = -1
-            continue
-        heading = _HEADING.match(line) if line.startswith("#") else None
-        if heading is not None:
-            if start >= 0:
-                blocks.append(_block(lines, start, number))
-                start = -1
-            text = (heading.group(2) or "").strip()
-            blocks.append(InlineBlock(number, number + 1, len(heading.group(1)), text))
-            continue
-        if start >= 0 and _starts_block(line, lines[number - 1]):
-            blocks.append(_block(lines, start, number))
+    block_depth = 0  # blockquote depth of the paragraph being read
+    in_list = False  # the text so far belongs to a list, where any item starts a new one
+
+    def close(end: int) -> None:
+        nonlocal start
+        if start >= 0:
+            blocks.append(InlineBlock(start, end, 0, "\n".join(lines[start:end])))
             start = -1
+
+    for number, line in enumerate(lines):
+        depth, content = _unquote(line)
+        quoted = depth > 0
+        if not content.strip():  # a blank line, also inside a quote, ends a paragraph
+            close(number)
+            continue
+        heading = _HEADING.match(content) if content.startswith("#") else None
+        if heading is not None:  # an ATX heading is a block of its own
+            close(number)
+            level = 0 if quoted else len(heading.group(1))
+            blocks.append(InlineBlock(number, number + 1, level, (heading.group(2) or "").strip()))
+            continue
+        item = _LIST_ITEM.match(content)
+        if item is not None and not content[item.end() :].strip():
+            close(number)  # an empty list item holds no text and ends the paragraph
+            in_list = True
+            continue
+        if start >= 0 and (_interrupts(item, in_list or block_depth > 0) or depth > block_depth):
+            close(number)  # list items and quotes interrupt a paragraph
         if start < 0:
-            start = number
-    if start >= 0:
-        blocks.append(_block(lines, start, len(lines)))
+            start, block_depth = number, depth
+            if item is not None:
+                in_list = True
+            elif not line.startswith(" "):
+                in_list = False
+    close(len(lines))
     return blocks
 
 
-def _starts_block(line: str, previous: str) -> bool:
-    """Whether line begins a new block rather than continuing the previous line's paragraph."""
-    if _LIST_ITEM.match(line):
-        return True
-    quoted = line.lstrip().startswith(">")
-    return quoted != previous.lstrip().startswith(">")
+def _interrupts(item: re.Match[str] | None, any_number: bool) -> bool:
+    """CommonMark: a root paragraph is interrupted only by a bullet or an item numbered 1;
+    inside a list or a blockquote (markdown-it) any item ends it."""
+    if item is None:
+        return False
+    number = item.group(1)
+    return number is None or number == "1" or any_number
 
 
-def _block(lines: list[str], start: int, end: int) -> InlineBlock:
-    return InlineBlock(start, end, 0, "\n".join(lines[start:end]))
+_QUOTE_MARKERS = re.compile(r"(?:[ ]{0,3}>[ ]?)+")
+
+
+def _unquote(line: str) -> tuple[int, str]:
+    """(blockquote depth of the line, its text without the quote markers)."""
+    markers = _QUOTE_MARKERS.match(line)
+    if markers is None:
+        return 0, line
+    return markers.group().count(">"), line[markers.end() :]
