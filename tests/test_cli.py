@@ -269,7 +269,10 @@ def test_version() -> None:
     assert result.stdout == f"vaultpartner, version {__version__}\n"
 
 
-COMMANDS = ["audit", "demo", "init", "config", "mv", "undo", "log"]
+COMMANDS = [
+    "audit", "demo", "init", "config", "mv", "undo", "log", "fix", "watch", "pause", "resume",
+    "followups", "new",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("command", [[], *([name] for name in COMMANDS)])

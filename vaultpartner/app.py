@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,11 +12,14 @@ from pathlib import Path
 from vaultpartner.audit import AuditOptions, AuditResult, run_audit
 from vaultpartner.cache import NoteCache
 from vaultpartner.config import Config, LoadedConfig, load_config
-from vaultpartner.messages import Language, detect_language
+from vaultpartner.findings import SEVERITY, Finding
+from vaultpartner.messages import Language, detect_language, message
 from vaultpartner.obsidian_settings import ObsidianSettings, read_obsidian_settings
 from vaultpartner.paths import stem_of
 from vaultpartner.state import ensure_vault_state_dir, vault_state_dir
 from vaultpartner.vaultfs import LoadedVault, Progress, check_vault_root, load_vault
+
+_DUE_TEXT = re.compile(r"due (\S+) \((.*)\)")
 
 
 @dataclass(frozen=True)
@@ -102,3 +107,50 @@ def audit(session: Session, vault: LoadedVault) -> tuple[AuditResult, Language]:
     language = session.language_for(vault)
     options = session.audit_options(language)
     return run_audit(vault.index, options, symlink_loops=vault.loops), language
+
+
+def followup_findings(
+    session: Session, vault: LoadedVault, *, today: dt.date, language: Language
+) -> list[Finding]:
+    """`overdue-followup` (info) for `audit --today`: recruiters due a follow-up that has no
+    note yet (on the recruiter note), and open follow-up notes past their due date."""
+    from vaultpartner.partnercmds import VaultTexts, profile_changed
+    from vaultpartner.partners.checks import partner_problems
+    from vaultpartner.partners.planner import read_existing
+
+    texts = VaultTexts(vault)
+    global_filter = session.obsidian.tasks_global_filter
+    existing = read_existing(vault.index, texts, global_filter=global_filter)
+    problems = partner_problems(
+        vault.index,
+        texts,
+        config=session.config.partners,
+        types={},
+        tasks_global_filter=global_filter,
+        today=today,
+        profile_changed=profile_changed(session, vault),
+        existing=existing,
+        exclude_folders=session.template_folders(),
+    )
+    severity = SEVERITY["overdue-followup"]
+    found: list[Finding] = []
+    names = {path: stem_of(path) for path in vault.index.notes}
+    for problem in problems:
+        if problem.code != "overdue-followup" or session.config.is_excluded(problem.path):
+            continue
+        match = _DUE_TEXT.search(problem.message)
+        due, reasons = (match.group(1), match.group(2)) if match else ("?", problem.message)
+        recruiter = f"[[{names.get(problem.path, problem.path)}]]"
+        text = message("overdue-followup", language, recruiter=recruiter, due=due, reasons=reasons)
+        found.append(
+            Finding(
+                "overdue-followup", severity, problem.path, None, None, text, literals=(recruiter,)
+            )
+        )
+    for followup in existing:
+        if followup.completed or followup.status != "open" or followup.due is None:
+            continue
+        if followup.due < today and not session.config.is_excluded(followup.path):
+            text = message("overdue-followup-open", language, due=followup.due.isoformat())
+            found.append(Finding("overdue-followup", severity, followup.path, None, None, text))
+    return sorted(found, key=Finding.sort_key)

@@ -170,8 +170,7 @@ class Applier:
                     )
                 )
             return
-        for edit in plan.edits:
-            outcomes.append(self._edit(run, edit))
+        outcomes.extend(self._edits(run, plan.edits))
         for create in plan.creates:
             outcomes.append(self._create(run, create))
 
@@ -188,18 +187,34 @@ class Applier:
         result = self.writer.move(move.src, move.dst, expected_hash=move.expected_hash)
         return self._finish(run, index, result, move.reason)
 
-    def _edit(self, run: RunHandle, edit: FileEdit) -> Outcome:
-        prepared = new_content(self.root, edit)
-        if isinstance(prepared, str):
-            status = "conflict" if "changed on disk" in prepared else "error"
-            return Outcome(edit.path, status, prepared, edit.reason)
-        old, new = prepared
-        entry = JournalEntry(
-            "write", edit.path, None, content_hash(old), content_hash(new), edit.reason
+    def _edits(self, run: RunHandle, edits: list[FileEdit]) -> list[Outcome]:
+        """Journal every edit's pre-image, then write them all with one flush to disk."""
+        outcomes: dict[int, Outcome] = {}
+        pending: list[tuple[int, JournalEntry, FileEdit, bytes, bytes]] = []
+        for number, edit in enumerate(edits):
+            prepared = new_content(self.root, edit)
+            if isinstance(prepared, str):
+                status = "conflict" if "changed on disk" in prepared else "error"
+                outcomes[number] = Outcome(
+                    edit.path, status, f"{edit.path}: {prepared}", edit.reason
+                )
+                continue
+            old, new = prepared
+            entry = JournalEntry(
+                "write", edit.path, None, content_hash(old), content_hash(new), edit.reason
+            )
+            pending.append((number, entry, edit, old, new))
+        indices = run.record_many([(entry, old) for _, entry, _, old, _ in pending])
+        journalled = [
+            (number, at, edit, old, new)
+            for (number, _, edit, old, new), at in zip(pending, indices, strict=True)
+        ]
+        results = self.writer.write_many(
+            [(edit.path, new, content_hash(old)) for _, _, edit, old, new in journalled]
         )
-        index = run.record(entry, old)
-        result = self.writer.write(edit.path, new, expected_hash=content_hash(old))
-        return self._finish(run, index, result, edit.reason)
+        for (number, at, edit, _old, _new), result in zip(journalled, results, strict=True):
+            outcomes[number] = self._finish(run, at, result, edit.reason)
+        return [outcomes[number] for number in range(len(edits))]
 
     def _create(self, run: RunHandle, create: FileCreate) -> Outcome:
         entry = JournalEntry(

@@ -7,6 +7,7 @@ to one of them means a fresh audit.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
@@ -20,7 +21,7 @@ from vaultpartner.findings import Finding
 from vaultpartner.messages import Language
 from vaultpartner.paths import is_markdown
 from vaultpartner.state import ensure_vault_state_dir
-from vaultpartner.vaultfs import Progress, walk_vault
+from vaultpartner.vaultfs import LoadedVault, Progress, walk_vault
 
 
 @lru_cache(maxsize=1)
@@ -76,18 +77,42 @@ def _decode(data: bytes) -> tuple[AuditResult, Language] | None:
         return None
 
 
+def _audit(
+    session: app.Session, vault: LoadedVault, today: dt.date | None
+) -> tuple[AuditResult, Language]:
+    """The audit, plus overdue follow-ups as of `today` when a date is given."""
+    result, language = app.audit(session, vault)
+    if today is None:
+        return result, language
+    extra = app.followup_findings(session, vault, today=today, language=language)
+    if not extra:
+        return result, language
+    findings = tuple(sorted((*result.findings, *extra), key=Finding.sort_key))
+    stats = dict(result.stats)
+    stats["findings"] += len(extra)
+    for finding in extra:
+        key = {"error": "errors", "warning": "warnings", "info": "info"}[finding.severity]
+        stats[key] += 1
+    return AuditResult(findings, stats), language
+
+
 def run(
     session: app.Session,
     *,
     jobs: int | None = None,
     progress: Progress | None = None,
     use_cache: bool = True,
-    extra_key: str = "",
-) -> tuple[AuditResult, Language]:
-    """The audit of the vault as it is now, from the result cache when nothing changed."""
+    today: dt.date | None = None,
+) -> tuple[AuditResult, Language, LoadedVault | None]:
+    """The audit of the vault as it is now, from the result cache when nothing changed.
+
+    The loaded vault is returned too, or None when the answer came from the result cache
+    (the vault is then exactly as it was at the previous audit).
+    """
     if not use_cache:
         vault = app.load(session, jobs=jobs, progress=progress, use_cache=False)
-        return app.audit(session, vault)
+        return (*_audit(session, vault, today), vault)
+    extra_key = "" if today is None else today.isoformat()
     state = ensure_vault_state_dir(session.root, override=session.state_override)
     results = ResultCache(state)
     walk = walk_vault(session.root)
@@ -104,10 +129,10 @@ def run(
             found = results.get(_key(session, files, hashes, walk.loops, extra_key))
             decoded = None if found is None else _decode(found)
             if decoded is not None:
-                return decoded
+                return (*decoded, None)
     vault = app.load(session, jobs=jobs, progress=progress, use_cache=True)
-    result, language = app.audit(session, vault)
+    result, language = _audit(session, vault, today)
     files = [(path, entry.symlinked) for path, entry in vault.index.files.items()]
     hashes = {path: note.content_hash for path, note in vault.index.notes.items()}
     results.put(_key(session, files, hashes, vault.loops, extra_key), _encode(result, language))
-    return result, language
+    return result, language, vault

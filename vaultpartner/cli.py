@@ -19,7 +19,7 @@ from typing import ParamSpec, TypeVar
 
 import click
 
-from vaultpartner import __version__, app, auditrun, fixcmd, linkcmds
+from vaultpartner import __version__, app, auditrun, fixcmd, linkcmds, partnercmds
 from vaultpartner.config import CONFIG_FILE_NAME, default_config_text, effective_settings
 from vaultpartner.console import (
     print_error,
@@ -41,6 +41,7 @@ from vaultpartner.messages import detect_language
 from vaultpartner.paths import nfc
 from vaultpartner.report import to_json, to_markdown
 from vaultpartner.state import ensure_vault_state_dir
+from vaultpartner.vaultfs import LoadedVault
 from vaultpartner.writer import SafeWriter
 
 P = ParamSpec("P")
@@ -97,6 +98,7 @@ def _state_dir(ctx: click.Context) -> Path | None:
 
 
 VAULT = click.argument("vault", type=click.Path(path_type=Path))
+DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
 @main.command()
@@ -140,6 +142,7 @@ VAULT = click.argument("vault", type=click.Path(path_type=Path))
 @click.option(
     "--no-cache", is_flag=True, help="Parse every note; neither read nor update the note cache."
 )
+@click.option("--today", type=DATE, help="Also report overdue follow-ups (info) as of DATE.")
 @click.pass_context
 @_handle_errors
 def audit(
@@ -152,6 +155,7 @@ def audit(
     language: str | None,
     jobs: int | None,
     no_cache: bool,
+    today: dt.datetime | None,
 ) -> None:
     """Report broken, ambiguous and alias links, bad frontmatter and unreadable files.
 
@@ -173,10 +177,16 @@ def audit(
     )
     for warning in session.warnings:
         print_warning(warning)
-    code = _run_audit(
-        session, output_format=output_format, output=output, jobs=jobs, use_cache=not no_cache
+    code, loaded = _run_audit(
+        session,
+        output_format=output_format,
+        output=output,
+        jobs=jobs,
+        use_cache=not no_cache,
+        today=today.date() if today else None,
     )
-    fixcmd.record_snapshot(session)  # in the state folder, never in the vault
+    if loaded is not None:  # None: answered from the result cache, nothing changed since
+        fixcmd.record_snapshot(session, loaded)  # in the state folder only
     sys.exit(code)
 
 
@@ -187,22 +197,24 @@ def _run_audit(
     output: Path | None,
     jobs: int | None,
     use_cache: bool = True,
-) -> int:
+    today: dt.date | None = None,
+) -> tuple[int, LoadedVault | None]:
     interactive = sys.stderr.isatty()
     with progress_bar("reading notes", enabled=interactive) as progress:
-        result, language = auditrun.run(
+        result, language, loaded = auditrun.run(
             session,
             jobs=jobs,
             progress=_progress_over(progress, PROGRESS_MIN_NOTES),
             use_cache=use_cache,
+            today=today,
         )
     vault_name = str(session.root)
     if output_format == "json":
         _emit(session, to_json(vault_name, result.stats, result.findings), output)
     elif output_format == "markdown":
-        today = dt.date.today().isoformat()
+        created = (today or dt.date.today()).isoformat()
         text = to_markdown(
-            vault_name, result.stats, result.findings, language=language, today=today
+            vault_name, result.stats, result.findings, language=language, today=created
         )
         _emit(session, text, output)
     elif output is not None:
@@ -212,8 +224,8 @@ def _run_audit(
         render_findings(result.findings, result.stats, language=language, stream=sys.stdout)
     threshold = session.config.audit.fail_on
     if threshold != "never" and any(at_or_above(f.severity, threshold) for f in result.findings):
-        return EXIT_FINDINGS
-    return EXIT_OK
+        return EXIT_FINDINGS, loaded
+    return EXIT_OK, loaded
 
 
 def _progress_over(
@@ -287,6 +299,8 @@ def demo(ctx: click.Context, directory: Path | None, language: str | None) -> No
         target, overrides={"language": language}, state_override=_state_dir(ctx)
     )
     _run_audit(session, output_format="text", output=None, jobs=None)
+    click.echo()
+    partnercmds.run_demo_followups(session, dt.date.today())
     click.echo(
         f"\nOpen {target} in Obsidian, or run: vaultpartner audit {target} --format markdown"
     )
@@ -536,6 +550,62 @@ def resume(ctx: click.Context, vault: Path) -> None:
     flag = ensure_vault_state_dir(session.root, override=session.state_override) / "paused"
     flag.unlink(missing_ok=True)
     click.echo("writes resumed")
+
+
+@main.command()
+@VAULT
+@click.option("--today", type=DATE, help="Plan as if today were DATE (YYYY-MM-DD).")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the plan and diffs, change nothing (exit 1 when changes are pending).",
+)
+@click.pass_context
+@_handle_errors
+def followups(ctx: click.Context, vault: Path, today: dt.datetime | None, dry_run: bool) -> None:
+    """Write follow-up notes for recruiters who are due, and the digest.
+
+    A follow-up is due when the cadence since the last contact has passed, your profile
+    changed since you last shared it, a commitment is due, or recent contacts gave nothing
+    back. Ticking a follow-up's tasks (or `status: done`) records the contact.
+
+    \b
+    Examples:
+      vaultpartner followups ~/Vault --dry-run
+      vaultpartner followups ~/Vault --today 2026-11-26
+    """
+    session = app.open_session(vault, state_override=_state_dir(ctx))
+    for warning in session.warnings:
+        print_warning(warning)
+    day = today.date() if today else dt.date.today()
+    command = linkcmds.command_line(sys.argv[1:])
+    sys.exit(partnercmds.run_followups(session, today=day, dry_run=dry_run, command=command))
+
+
+@main.group()
+def new() -> None:
+    """Create notes from templates.
+
+    \b
+    Example:
+      vaultpartner new recruiter ~/Vault "Анна Петрова"
+    """
+
+
+@new.command("recruiter")
+@VAULT
+@click.argument("name")
+@click.pass_context
+@_handle_errors
+def new_recruiter(ctx: click.Context, vault: Path, name: str) -> None:
+    """Create a recruiter note NAME from recruiter.md.j2 (never overwrites).
+
+    \b
+    Example:
+      vaultpartner new recruiter ~/Vault "Анна Петрова"
+    """
+    session = app.open_session(vault, state_override=_state_dir(ctx))
+    sys.exit(partnercmds.run_new_recruiter(session, name, today=dt.date.today()))
 
 
 def run() -> None:  # pragma: no cover - console-script shim

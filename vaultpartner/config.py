@@ -77,11 +77,23 @@ class WatchConfig:
     reconcile_minutes: float
 
 
+@dataclass(frozen=True)
+class HubsConfig:
+    """[hubs]: see vaultpartner.hubs. Each rule is a read-only table with the keys `hub` and
+    exactly one of `type`, `tag`, `folder`, `links_to_hub`, optionally `require_link`."""
+
+    rules: tuple[Mapping[str, object], ...] = field(hash=False)
+    symmetric_related: bool
+    related_headings: tuple[str, ...]
+    hub_template: str
+
+
 _SECTION_TYPES: dict[str, type[Any]] = {
     "audit": AuditConfig,
     "links": LinksConfig,
     "partners": PartnersConfig,
     "watch": WatchConfig,
+    "hubs": HubsConfig,
 }
 
 
@@ -93,6 +105,7 @@ class Config:
     links: LinksConfig
     partners: PartnersConfig
     watch: WatchConfig
+    hubs: HubsConfig
 
     def value(self, key: str) -> object:
         """The value of one dotted setting key, e.g. "audit.fail_on"."""

@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
-Kind = Literal["str", "bool", "int", "float", "choice", "patterns", "duration", "durations"]
+Kind = Literal[
+    "str",
+    "bool",
+    "int",
+    "float",
+    "choice",
+    "patterns",
+    "duration",
+    "durations",
+    "strings",
+    "tables",
+]
 
 
 class Invalid(ValueError):
@@ -42,6 +53,11 @@ class Setting:
     minimum: float | None = None
     maximum: float | None = None
     exclusive_minimum: bool = False
+    # kind "tables" (a list of inline tables): each entry's keys and their kinds ("str" or
+    # "bool"), the keys every entry must have, and the keys of which exactly one must be set.
+    fields: tuple[tuple[str, Literal["str", "bool"]], ...] = ()
+    required: tuple[str, ...] = ()
+    one_of: tuple[str, ...] = ()
 
     @property
     def section(self) -> str:
@@ -74,7 +90,13 @@ class Setting:
             "patterns": 'a list of glob pattern strings, e.g. ["Archive/", "*.excalidraw.md"]',
             "duration": _DURATION_EXPECTED,
             "durations": 'a table of tag = duration, e.g. { hot = "1w" }',
+            "strings": 'a list of non-empty strings, e.g. ["Related"]',
+            "tables": self._tables_expected(),
         }[self.kind]
+
+    def _tables_expected(self) -> str:
+        keys = ", ".join(name for name, _ in self.fields)
+        return f"a list of inline tables with the keys {keys}"
 
     def check(self, value: object) -> object:
         """Return the normalised value or raise `Invalid`."""
@@ -103,7 +125,51 @@ class Setting:
             return _checked_patterns(value, self.expected)
         if kind == "durations":
             return _checked_durations(value, self.expected)
+        if kind == "strings":
+            return _checked_strings(value, self.expected)
+        if kind == "tables":
+            return self._checked_tables(value)
         return value
+
+    def _checked_tables(self, value: object) -> tuple[Mapping[str, object], ...]:
+        """A list of tables, each with known keys of the right kinds (`fields`)."""
+        expected = self.expected
+        if not isinstance(value, list | tuple):
+            raise Invalid(expected, value)
+        kinds = dict(self.fields)
+        valid = ", ".join(kinds)
+        result: list[Mapping[str, object]] = []
+        for number, entry in enumerate(value, start=1):
+            where = f"entry {number} ({render_toml(entry)})"
+            if not isinstance(entry, Mapping):
+                raise Invalid(expected, value, note=f"{where} is not a table")
+            table: dict[str, object] = {}
+            for key, item in entry.items():
+                kind = kinds.get(str(key))
+                if kind is None:
+                    raise Invalid(
+                        expected,
+                        value,
+                        note=f'{where}: unknown key "{key}"; valid keys: {valid}',
+                    )
+                if kind == "bool" and not isinstance(item, bool):
+                    raise Invalid(expected, value, note=f"{where}: {key} must be true or false")
+                if kind == "str":
+                    if not isinstance(item, str) or not item.strip():
+                        raise Invalid(
+                            expected, value, note=f"{where}: {key} must be a non-empty string"
+                        )
+                    item = unicodedata.normalize("NFC", item.strip())
+                table[str(key)] = item
+            missing = [key for key in self.required if key not in table]
+            if missing:
+                raise Invalid(expected, value, note=f"{where}: {missing[0]} is missing")
+            chosen = [key for key in self.one_of if key in table]
+            if self.one_of and len(chosen) != 1:
+                choices = ", ".join(self.one_of)
+                raise Invalid(expected, value, note=f"{where}: set exactly one of {choices}")
+            result.append(MappingProxyType(table))
+        return tuple(result)
 
     def _check_range(self, value: float) -> None:
         low, high = self.minimum, self.maximum
@@ -192,6 +258,17 @@ def _checked_durations(value: object, expected: str) -> Mapping[str, str]:
     return MappingProxyType(result)
 
 
+def _checked_strings(value: object, expected: str) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple):
+        raise Invalid(expected, value)
+    items: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise Invalid(expected, value, note=f"{render_toml(item)} is not a non-empty string")
+        items.append(unicodedata.normalize("NFC", item.strip()))
+    return tuple(items)
+
+
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -221,7 +298,7 @@ def render_toml(value: object) -> str:
 _s = Setting
 
 
-SECTIONS: tuple[str, ...] = ("audit", "links", "partners", "watch")
+SECTIONS: tuple[str, ...] = ("audit", "links", "partners", "watch", "hubs")
 
 SETTINGS: tuple[Setting, ...] = (
     _s("language", "choice", "auto",
@@ -313,6 +390,24 @@ SETTINGS: tuple[Setting, ...] = (
        "Minutes between full rescans that catch changes the watcher missed.",
        "Интервал в минутах между полными пересканированиями, которые ловят пропущенные изменения.",
        minimum=0, exclusive_minimum=True),
+    # [hubs]: see vaultpartner.hubs for what the rules mean.
+    _s("hubs.rules", "tables", (),
+       'Topic hubs and who belongs to each: [{ hub = "HR", tag = "hr" }]; one of type, tag, '
+       "folder or links_to_hub = true per rule; require_link = true makes members link the hub.",
+       'Заметки-хабы и их участники: [{ hub = "HR", tag = "hr" }]; в правиле одно из type, tag, '
+       "folder или links_to_hub = true; require_link = true: участники должны ссылаться на хаб.",
+       fields=(("hub", "str"), ("type", "str"), ("tag", "str"), ("folder", "str"),
+               ("links_to_hub", "bool"), ("require_link", "bool")),
+       required=("hub",), one_of=("type", "tag", "folder", "links_to_hub")),
+    _s("hubs.symmetric_related", "bool", False,
+       "Keep related-topic links two-way: if A lists B, B lists A (removals apply to both).",
+       "Делать связанные темы взаимными: если A ссылается на B, B ссылается на A."),
+    _s("hubs.related_headings", "strings", ("Связанные темы", "Related"),
+       "Headings of the related-topics section (any level, case-insensitive).",
+       "Заголовки раздела связанных тем (любого уровня, без учёта регистра)."),
+    _s("hubs.hub_template", "str", "hub.md.j2",
+       "Template for topic notes created by `fix --create-missing`.",
+       "Шаблон для заметок-тем, которые создаёт `fix --create-missing`."),
 )  # fmt: skip
 
 SETTINGS_BY_KEY: Mapping[str, Setting] = MappingProxyType({s.key: s for s in SETTINGS})

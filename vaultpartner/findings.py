@@ -24,6 +24,13 @@ SEVERITY: dict[str, Severity] = {
     "sync-conflict": "warning",
     "symlink-loop": "warning",
     "orphan-note": "info",
+    "overdue-followup": "info",
+    # topic hubs (vaultpartner.hubs): opt-in rules, so what `fix` repairs is a warning
+    "hub-missing-member": "warning",
+    "hub-block-damaged": "error",
+    "hub-link-missing": "warning",
+    "related-asymmetric": "warning",
+    "missing-topic": "info",
 }
 
 

@@ -8,24 +8,23 @@ links, spelling drift (when configured) and links to a renamed heading follow.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from vaultpartner.findings import Finding
-from vaultpartner.headings import block_id_of, has_subpath_target
+from vaultpartner.headings import block_id_of, has_subpath_target, strip_heading
 from vaultpartner.index import FileEntry, VaultIndex
-from vaultpartner.linkformat import LinkFormat
+from vaultpartner.linkformat import LinkFormat, encode_markdown_destination
 from vaultpartner.links import LinkChange, choose_link_path, link_edit, rewrite_raw
+from vaultpartner.linktext import parse_wiki_content
 from vaultpartner.note import Link
 from vaultpartner.paths import is_markdown, is_sync_conflict, name_of, stem_of
 from vaultpartner.plan import FileEdit, Plan
-from vaultpartner.retarget import (
-    heading_change,
-    retarget_heading,
-    with_alias,
-)
-from vaultpartner.snapshot import FileRecord, Headings, Snapshot
+from vaultpartner.scan import ScanResult, ScanState, scan_region
+from vaultpartner.snapshot import Headings, Snapshot
 from vaultpartner.suggest import fold
 
 LINK_CODES = frozenset(
@@ -102,44 +101,145 @@ def _pair_by_name(olds: list[str], news: list[str]) -> dict[str, str] | None:
 
 def pending_renames(
     before: Snapshot, now: Snapshot, known: Mapping[str, str] = {}
-) -> tuple[dict[str, str], list[str]]:
-    """Renames not yet handled: those carried in `before`, followed through the new ones."""
+) -> tuple[dict[str, str], Detected]:
+    """Renames not handled yet: those carried in `before` followed through the new ones."""
     detected = detect_renames(before, now, known)
     both = {**known, **detected.renames}
     chained = {old: moved_path(mid, both) for old, mid in before.pending_renames.items()}
     merged = {**chained, **detected.renames}
     kept = {old: new for old, new in merged.items() if new in now.files and old not in now.files}
-    return kept, detected.uncertain
+    return kept, detected
 
 
-def _old_path(path: str, back: Mapping[str, str]) -> str:
-    return back.get(path, path)
+def _origins(
+    detected: Mapping[str, str], known: Mapping[str, str], now: Snapshot
+) -> dict[str, str]:
+    """Path now -> its path in the earlier snapshot, for files renamed or moved since."""
+    origins = {new: old for old, new in detected.items()}
+    back = {new: old for old, new in known.items()}
+    for path in now.files:
+        if path not in origins and moved_path(path, back) != path:
+            origins[path] = moved_path(path, back)
+    return origins
+
+
+def headings_before(before: Snapshot, path: str) -> Headings | None:
+    """A note's headings as the last `fix` saw them (pending) or the last snapshot recorded."""
+    was = before.pending_headings.get(path)
+    if was is None and path in before.files:
+        was = before.files[path].headings
+    return was
 
 
 def carry_forward(
     before: Snapshot | None, now: Snapshot, *, known: Mapping[str, str] = {}
 ) -> Snapshot:
-    """`now`, plus the renames and heading changes `fix` has not handled yet."""
+    """`now`, plus the renames and heading changes `fix` has not handled yet.
+
+    Commands that do not fix links (audit, mv, undo, fix --dry-run) save this, so a rename
+    noticed by an audit is still known to the next `fix`. `known`: moves vaultpartner made.
+    """
     if before is None:
         return now
-    renames, _ = pending_renames(before, now, known)
-    back = {new: old for old, new in {**renames, **known}.items()}
-    moved_back = {new: old for old, new in known.items()}
+    renames, detected = pending_renames(before, now, known)
+    origins = _origins(detected.renames, known, now)
     headings: dict[str, Headings] = {}
     for path, record in now.files.items():
-        if record.headings is None:
-            continue
-        old = _old_path(path, back) if path in back else moved_back_path(path, moved_back)
-        was = before.pending_headings.get(old)
-        if was is None and old in before.files:
-            was = before.files[old].headings
-        if was is not None and was != record.headings:
+        was = headings_before(before, origins.get(path, path))
+        if record.headings is not None and was is not None and was != record.headings:
             headings[path] = was
     return Snapshot(now.files, renames, headings)
 
 
-def moved_back_path(path: str, moved_back: Mapping[str, str]) -> str:
-    return moved_path(path, moved_back)
+# -- rewriting one link ------------------------------------------------------------------------
+
+_LINK_UNSAFE = re.compile(r"[:#|^\\\[\]%]")
+
+
+def heading_change(was: Headings, now: Headings) -> int | None:
+    """The index of the one renamed heading, when nothing else about the headings changed."""
+    if len(was) != len(now) or any(a[0] != b[0] for a, b in zip(was, now, strict=True)):
+        return None
+    changed = [i for i, (a, b) in enumerate(zip(was, now, strict=True)) if a[1] != b[1]]
+    return changed[0] if len(changed) == 1 else None
+
+
+def _walk(headings: Headings, segments: list[str]) -> dict[int, int] | None:
+    """Segment position -> heading index along a `#A#B` chain (later and deeper), or None."""
+    matched: dict[int, int] = {}
+    position, min_level = 0, 0
+    for k, segment in enumerate(segments):
+        wanted = strip_heading(segment)
+        if not wanted:
+            continue
+        for j in range(position, len(headings)):
+            level, text = headings[j]
+            if level > min_level and strip_heading(text) == wanted:
+                matched[k], position, min_level = j, j + 1, level
+                break
+        else:
+            return None
+    return matched or None
+
+
+def retarget_heading(link: Link, raw: str, index: int, was: Headings, now: Headings) -> str | None:
+    """`raw` with the segments that named heading `index` renamed, if that then resolves."""
+    segments = link.text.subpath.split("#")
+    matched = _walk(was, segments)
+    if matched is None or index not in matched.values():
+        return None
+    new_text = " ".join(_LINK_UNSAFE.sub(" ", now[index][1]).split())
+    if not new_text:
+        return None
+    changed = {k: new_text for k, j in matched.items() if j == index}
+    renamed = [changed.get(k, segment) for k, segment in enumerate(segments)]
+    last = max(matched)
+    after = _walk(now, renamed)
+    if after is None or after.get(last) != matched[last]:
+        return None
+    return _replace_segments(raw, link.syntax == "markdown", len(segments), changed)
+
+
+def _replace_segments(raw: str, markdown: bool, count: int, changed: dict[int, str]) -> str | None:
+    if markdown:
+        found = ScanResult([], [])
+        scan_region(raw, 0, len(raw), ScanState(), found)
+        if not found.links:
+            return None
+        parsed = found.links[0]
+        start, end = parsed.content_start, parsed.content_end
+        encode = (lambda text: text) if parsed.angle else encode_markdown_destination
+    else:
+        open_at = raw.index("[[") + 2
+        parts = parse_wiki_content(raw[open_at : raw.rindex("]]")])
+        start, end = open_at + parts.target_start, open_at + parts.target_end
+        encode = lambda text: text  # noqa: E731
+    target = raw[start:end]
+    cut = target.find("#")
+    segments = target[cut:].split("#") if cut >= 0 else []
+    if len(segments) != count:
+        return None
+    for k, text in changed.items():
+        segments[k] = encode(text)
+    return raw[:start] + target[:cut] + "#".join(segments) + raw[end:]
+
+
+def with_alias(raw: str, new_path: str, *, table: bool) -> str | None:
+    """`[[Alias#sub]]` as `[[Note#sub|Alias]]`; `!`, subpath and any display text kept."""
+    open_at = raw.index("[[") + 2
+    close_at = raw.rindex("]]")
+    content = raw[open_at:close_at]
+    parts = parse_wiki_content(content)
+    target = content[parts.target_start : parts.target_end]
+    cut = target.find("#")
+    alias, subpath = (target, "") if cut < 0 else (target[:cut], target[cut:])
+    rest = content[parts.target_end :]
+    if parts.pipe < 0:
+        if rest.strip():
+            return None
+        rest = ("\\|" if table else "|") + alias + rest
+    new = content[: parts.target_start] + new_path + subpath + rest
+    return raw[:open_at] + new + raw[close_at:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,30 +274,37 @@ class FixInputs:
     in_table: Callable[[str, Link], bool] = lambda source, link: False
 
 
+class _Fixed(NamedTuple):
+    raw: str
+    target: str
+    kind: str
+    why: str
+
+
 class _Planner:
     def __init__(self, inputs: FixInputs) -> None:
         self.inputs = inputs
         self.index = inputs.index
         self.result = FixResult()
         self.renames: dict[str, str] = {}
+        self.back: dict[str, str] = {}  # path now -> where links inside it were written
+        self.origin: dict[str, str] = {}  # path now -> path in the snapshot
         old_paths: set[str] = set()
-        detected_back: dict[str, str] = {}
         if inputs.before is not None:
-            self.renames, uncertain = pending_renames(inputs.before, inputs.now)
-            self.result.notices.extend(uncertain)
-            detected_back = {
-                new: old
-                for old, new in detect_renames(inputs.before, inputs.now).renames.items()
-            }
+            self.renames, detected = pending_renames(inputs.before, inputs.now)
+            self.result.notices.extend(detected.uncertain)
+            self.origin = _origins(detected.renames, {}, inputs.now)
+            self.back = {**{new: old for old, new in self.renames.items()}, **self.origin}
             old_paths = set(inputs.before.files) | set(inputs.before.pending_renames)
         self.result.renames = dict(self.renames)
-        self.back = {**{new: old for old, new in self.renames.items()}, **detected_back}
         self.old_index = VaultIndex.build((FileEntry(path, 0) for path in sorted(old_paths)), ())
         self.headings = self._heading_changes()
         self.folded: dict[str, list[str]] = defaultdict(list)
         for path in inputs.index.files:
             if not is_sync_conflict(path) and inputs.suggestable(path):
-                self.folded[fold(stem_of(path) if is_markdown(path) else name_of(path))].append(path)
+                self.folded[fold(stem_of(path) if is_markdown(path) else name_of(path))].append(
+                    path
+                )
 
     def _heading_changes(self) -> dict[str, tuple[int, Headings, Headings]]:
         before = self.inputs.before
@@ -205,11 +312,7 @@ class _Planner:
         if before is None:
             return found
         for path, record in self.inputs.now.files.items():
-            old = self.back.get(path, path)
-            was = before.pending_headings.get(old)
-            if was is None:
-                old_record: FileRecord | None = before.files.get(old)
-                was = old_record.headings if old_record is not None else None
+            was = headings_before(before, self.origin.get(path, path))
             if was is not None and record.headings is not None:
                 changed = heading_change(was, record.headings)
                 if changed is not None:
@@ -224,30 +327,32 @@ class _Planner:
 
     def _link(self, source: str, link: Link) -> None:
         resolution = self.index.resolve(link.text.linkpath, source)
-        raw, target, kind, why = link.raw, resolution.path, "", ""
+        fixed = _Fixed(link.raw, resolution.path or "", "", "")
         if not resolution.resolved:
-            fixed = self._retarget(source, link, resolution.status)
-            if fixed is None:
+            found = self._retarget(source, link, resolution.status)
+            if found is None:
                 return
-            raw, target, kind, why = fixed
-        if target is None:
-            return
+            fixed = found
         subpath = link.text.subpath
-        if target in self.headings and subpath and block_id_of(subpath) is None:
-            if has_subpath_target(subpath):
-                index, was, now = self.headings[target]
-                renamed = retarget_heading(link, raw, index, was, now)
-                if renamed is not None:
-                    raw = renamed
-                    kind = kind or "heading"
-                    why = ", ".join(filter(None, [why, f"heading {was[index][1]!r} of {target} "
-                                                  f"is now {now[index][1]!r}"]))
-        if raw != link.raw:
-            self._emit(FixChange(source, link, raw, target, kind, why))
+        if (
+            fixed.target in self.headings
+            and block_id_of(subpath) is None
+            and has_subpath_target(subpath)
+        ):
+            index, was, now = self.headings[fixed.target]
+            renamed = retarget_heading(link, fixed.raw, index, was, now)
+            if renamed is not None:
+                why = f"heading {was[index][1]!r} of {fixed.target} is now {now[index][1]!r}"
+                fixed = _Fixed(
+                    renamed,
+                    fixed.target,
+                    fixed.kind or "heading",
+                    f"{fixed.why}; {why}" if fixed.why else why,
+                )
+        if fixed.raw != link.raw:
+            self._emit(FixChange(source, link, fixed.raw, fixed.target, fixed.kind, fixed.why))
 
-    def _retarget(
-        self, source: str, link: Link, status: str
-    ) -> tuple[str, str, str, str] | None:
+    def _retarget(self, source: str, link: Link, status: str) -> _Fixed | None:
         linkpath = link.text.linkpath
         if not linkpath:
             return None
@@ -257,53 +362,59 @@ class _Planner:
             target = self.renames.get(before.path, before.path)
             moved = before.path in self.renames or old_source != source
             if moved and target in self.index.files:
-                raw = self._path_rewrite(source, link, before.path, target)
                 why = (
                     f"{before.path} was renamed to {target} outside Obsidian"
                     if before.path != target
-                    else f"the note moved from {old_source}"
+                    else f"{source} was moved from {old_source}"
                 )
-                return raw, target, "rename", why
+                return self._rewrite(source, link, before.path, target, "rename", why)
         if status != "missing":
             return None
         name = linkpath[linkpath.rfind("/") + 1 :]
         holders = self.index.alias_holders(name) if "/" not in linkpath else ()
         if holders:
-            if not self.inputs.fix_aliases or link.syntax != "wiki" or len(holders) != 1:
-                return None
-            choice = choose_link_path(
-                self.index, holders[0], source, link_format=self.inputs.link_format, markdown=False
-            )
-            raw = with_alias(link.raw, choice.text, table=self.inputs.in_table(source, link))
-            return raw, holders[0], "alias", f"{name!r} is an alias of {holders[0]}"
-        if self.inputs.fix_case:
-            return self._spelling(source, link, linkpath)
-        return None
+            if self.inputs.fix_aliases and link.syntax == "wiki" and len(holders) == 1:
+                return self._alias(source, link, holders[0], name)
+            return None
+        return self._spelling(source, link, linkpath) if self.inputs.fix_case else None
 
-    def _spelling(self, source: str, link: Link, linkpath: str) -> tuple[str, str, str, str] | None:
+    def _alias(self, source: str, link: Link, holder: str, name: str) -> _Fixed | None:
+        choice = self._choose(source, holder, markdown=False)
+        if choice is None:
+            return None
+        raw = with_alias(link.raw, choice, table=self.inputs.in_table(source, link))
+        if raw is None:
+            return None
+        return _Fixed(raw, holder, "alias", f"{name!r} is an alias of {holder}")
+
+    def _spelling(self, source: str, link: Link, linkpath: str) -> _Fixed | None:
         wanted = linkpath[:-3] if linkpath.lower().endswith(".md") else linkpath
         name = wanted[wanted.rfind("/") + 1 :]
         found = [
             path
             for path in self.folded.get(fold(name), ())
-            if fold(path.rsplit(".", 1)[0] if is_markdown(path) else path).endswith(fold(wanted))
+            if fold(path[:-3] if is_markdown(path) else path).endswith(fold(wanted))
             and path != source
         ]
         if len(found) != 1:
             return None
         named = linkpath if "." in name_of(linkpath) else linkpath + ".md"
-        raw = self._path_rewrite(source, link, named, found[0])
-        return raw, found[0], "case", f"spelling variant of {found[0]}"
+        why = f"spelling variant of {found[0]}"
+        return self._rewrite(source, link, named, found[0], "case", why)
 
-    def _path_rewrite(self, source: str, link: Link, old: str, new: str) -> str:
+    def _choose(self, source: str, target: str, *, markdown: bool) -> str | None:
         choice = choose_link_path(
-            self.index,
-            new,
-            source,
-            link_format=self.inputs.link_format,
-            markdown=link.syntax == "markdown",
+            self.index, target, source, link_format=self.inputs.link_format, markdown=markdown
         )
-        return rewrite_raw(link, choice.text, old_target=old, new_target=new)
+        return None if choice is None else choice.text
+
+    def _rewrite(
+        self, source: str, link: Link, old: str, new: str, kind: str, why: str
+    ) -> _Fixed | None:
+        text = self._choose(source, new, markdown=link.syntax == "markdown")
+        if text is None:
+            return None
+        return _Fixed(rewrite_raw(link, text, old_target=old, new_target=new), new, kind, why)
 
     def _emit(self, change: FixChange) -> None:
         link = change.link
@@ -314,7 +425,9 @@ class _Planner:
                 f"{where} not fixed: the note is excluded or reached through a symlink"
             )
         elif not link.editable:
-            self.result.notices.append(f"{where} not fixed: the frontmatter value uses YAML escapes")
+            self.result.notices.append(
+                f"{where} not fixed: the frontmatter value uses YAML escapes"
+            )
         else:
             self.result.changes.append(change)
 
@@ -324,7 +437,9 @@ def plan_fix(inputs: FixInputs) -> FixResult:
 
 
 def describe(change: FixChange) -> str:
-    return f"{change.source}:{change.link.line}: {change.link.raw} -> {change.new_raw} ({change.why})"
+    return (
+        f"{change.source}:{change.link.line}: {change.link.raw} -> {change.new_raw} ({change.why})"
+    )
 
 
 def build_plan(index: VaultIndex, changes: list[FixChange], notices: list[str]) -> Plan:

@@ -8,13 +8,14 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 from vaultpartner.digest import content_hash
+from vaultpartner.durable import syncfs
 from vaultpartner.errors import VaultPartnerError
 
 __all__ = ["Journal", "JournalEntry", "RunHandle", "RunRecord"]
@@ -69,13 +70,22 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         with open(temp, "xb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
@@ -100,9 +110,14 @@ class RunHandle:
         )
 
     def _append(self, obj: dict[str, Any]) -> None:
+        self._append_all([obj])
+
+    def _append_all(self, objects: Sequence[dict[str, Any]]) -> None:
         if self._fd is None:
             raise RuntimeError(f"run {self.run_id} is already finished")
-        line = (json.dumps(obj, ensure_ascii=False, sort_keys=True) + "\n").encode()
+        line = "".join(
+            json.dumps(obj, ensure_ascii=False, sort_keys=True) + "\n" for obj in objects
+        ).encode()
         # One write per line keeps lines whole unless the process dies mid-write,
         # and the reader drops such a torn last line.
         view = memoryview(line)
@@ -133,6 +148,48 @@ class RunHandle:
         )
         self._count += 1
         return self._count - 1
+
+    def record_many(self, items: Sequence[tuple[JournalEntry, bytes | None]]) -> list[int]:
+        """Like record for many entries, with one flush of the state folder for all of them.
+
+        Every pre-image is on disk (one syncfs, or an fsync each where that is missing)
+        before the entry lines that name them are written and fsynced.
+        """
+        blobs: list[str | None] = []
+        written: list[Path] = []
+        for _entry, old_bytes in items:
+            if old_bytes is None:
+                blobs.append(None)
+                continue
+            blob = content_hash(old_bytes)
+            blobs.append(blob)
+            target = self._folder / "blobs" / blob
+            if not target.exists():
+                target.parent.mkdir(exist_ok=True)
+                _write_atomic(target, old_bytes, sync=False)
+                written.append(target)
+        if written and not syncfs(self._folder):
+            for path in written:
+                _fsync_file(path)
+        if written:
+            _fsync_dir(self._folder / "blobs")
+        lines = [
+            {
+                "kind": "entry",
+                "action": entry.action,
+                "path": entry.path,
+                "old_path": entry.old_path,
+                "old_hash": entry.old_hash,
+                "new_hash": entry.new_hash,
+                "reason": entry.reason,
+                "blob": blob,
+            }
+            for (entry, _), blob in zip(items, blobs, strict=True)
+        ]
+        self._append_all(lines)
+        first = self._count
+        self._count += len(items)
+        return list(range(first, self._count))
 
     def mark_not_applied(self, index: int, status: str) -> None:
         """The change recorded as entry `index` was not made (its outcome is `status`)."""
@@ -173,6 +230,7 @@ class Journal:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._runs_dir = self.state_dir / "runs"
         self._reported: set[str] = set()  # damage is reported once, not on every listing
+        self._blob_names: dict[str, list[str | None]] = {}  # parsed once per run, for undo
 
     def start_run(self, command: str) -> RunHandle:
         """Open a new run (pruning old ones) and write its header durably."""
@@ -216,9 +274,12 @@ class Journal:
 
     def previous_content(self, run_id: str, index: int) -> bytes | None:
         """The bytes entry `index` of the run replaced (None if the file did not exist)."""
-        self.get(run_id)
-        parsed = self._parse(run_id)
-        blobs = parsed[3] if parsed is not None else []
+        blobs = self._blob_names.get(run_id)
+        if blobs is None:
+            self.get(run_id)
+            parsed = self._parse(run_id)
+            blobs = parsed[3] if parsed is not None else []
+            self._blob_names[run_id] = blobs
         if not 0 <= index < len(blobs):
             raise VaultPartnerError(
                 f"run {run_id} has no entry {index}",

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from vaultpartner import app
+from vaultpartner import app, fixcmd
 from vaultpartner.apply import Applier, ApplyReport, diffs
 from vaultpartner.console import print_lines, print_warning
 from vaultpartner.errors import EXIT_FINDINGS, EXIT_OK, VaultPartnerError
@@ -46,6 +46,8 @@ def writable(session: app.Session, vault: LoadedVault) -> Callable[[str], bool]:
 
 
 def show_plan(session: app.Session, plan: Plan) -> None:
+    """What a run would do: one reason line per change, then the diffs."""
+    print_lines([move.reason for move in plan.moves] + [edit.reason for edit in plan.edits])
     for text in diffs(session.root, plan):
         sys.stdout.write(text)
     for notice in plan.notices:
@@ -60,7 +62,15 @@ def report(outcomes: ApplyReport, plan: Plan) -> int:
     ]
     print_lines(lines)
     for outcome in outcomes.failed:
-        print_warning(f"{outcome.path}: {outcome.message}")
+        # The writer's messages start with the path already.
+        text = (
+            outcome.message
+            if outcome.message.startswith(outcome.path)
+            else f"{outcome.path}: {outcome.message}"
+        )
+        if outcome.status == "conflict":
+            text += "; repair its links with: vaultpartner fix VAULT"
+        print_warning(text)
     for notice in plan.notices:
         print_warning(notice)
     if outcomes.run_id:
@@ -87,6 +97,9 @@ def run_mv(session: app.Session, old: str, new: str, *, dry_run: bool, command: 
     state = ensure_vault_state_dir(session.root, override=session.state_override)
     with Applier(session.root, state, command=command) as applier:
         outcome = applier.apply(plan)
+    if not outcome.failed:
+        known = {move.src: move.dst for move in plan.moves}
+        fixcmd.record_snapshot(session, known=known)
     return report(outcome, plan)
 
 
@@ -104,6 +117,13 @@ def run_undo(session: app.Session, run_id: str | None, *, command: str) -> int:
         record = journal.get(run_id)
     with Applier(session.root, state, command=command) as applier:
         outcome = applier.undo(record)
+    if not outcome.failed:
+        known = {
+            entry.path: entry.old_path
+            for _index, entry in record.applied()
+            if entry.action == "move" and entry.old_path is not None
+        }
+        fixcmd.record_snapshot(session, known=known)
     return report(outcome, Plan())
 
 

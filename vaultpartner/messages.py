@@ -121,6 +121,107 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "ru": "символическая ссылка на папку внутри хранилища; по ней не переходим, файлы "
         "читаются один раз — из настоящей папки",
     },
+    "overdue-followup": {
+        "en": "a follow-up with {recruiter} is due since {due} ({reasons}); run "
+        "`vaultpartner followups` to write the note, or get in touch",
+        "ru": "пора связаться с {recruiter}: срок {due} ({reasons}); запустите "
+        "`vaultpartner followups`, чтобы создать заметку, или напишите сами",
+    },
+    "overdue-followup-open": {
+        "en": "this follow-up was due on {due} and is still open; tick its tasks when done, "
+        "or set status: skipped",
+        "ru": "срок этого напоминания — {due}, а оно всё ещё открыто; отметьте задачи "
+        "выполненными или поставьте status: skipped",
+    },
+    # topic hubs (vaultpartner.hubs); several keys are variants of one finding code
+    "hub-missing-member": {
+        "en": "hub {hub} does not list {member} in its generated list; `vaultpartner fix` "
+        "adds it",
+        "ru": "хаб {hub} не перечисляет {member} в своём сгенерированном списке; "
+        "`vaultpartner fix` добавит",
+    },
+    "hub-stale-member": {
+        "en": "hub {hub} lists {member}, which no longer belongs to it; `vaultpartner fix` "
+        "removes it from the generated list",
+        "ru": "хаб {hub} перечисляет {member}, а эта заметка к нему больше не относится; "
+        "`vaultpartner fix` уберёт её из сгенерированного списка",
+    },
+    "hub-block-missing-marker": {
+        "en": "the generated list of hub {hub} has only one of its markers "
+        "(%% vaultpartner:begin hub %% and %% vaultpartner:end hub %%); nothing is written to "
+        "this note until both are back, or both are deleted",
+        "ru": "у сгенерированного списка хаба {hub} есть только одна метка из двух "
+        "(%% vaultpartner:begin hub %% и %% vaultpartner:end hub %%); в заметку ничего не "
+        "пишется, пока не вернёте вторую или не удалите обе",
+    },
+    "hub-block-nested": {
+        "en": "the generated list of hub {hub} has a begin marker inside another block; "
+        "nothing is written to this note until one pair of markers is left",
+        "ru": "в сгенерированном списке хаба {hub} метка начала стоит внутри другого блока; "
+        "в заметку ничего не пишется, пока не останется одна пара меток",
+    },
+    "hub-block-duplicated": {
+        "en": "hub {hub} has more than one generated list; nothing is written to this note "
+        "until one pair of markers is left",
+        "ru": "у хаба {hub} больше одного сгенерированного списка; в заметку ничего не "
+        "пишется, пока не останется одна пара меток",
+    },
+    "hub-block-order": {
+        "en": "the end marker of hub {hub}'s generated list comes before its begin marker; "
+        "nothing is written to this note until they are in order",
+        "ru": "метка конца сгенерированного списка хаба {hub} стоит раньше метки начала; "
+        "в заметку ничего не пишется, пока порядок не исправлен",
+    },
+    "hub-block-inline": {
+        "en": "a marker of hub {hub}'s generated list shares its line with other text; "
+        "nothing is written to this note until each marker is alone on its line",
+        "ru": "метка сгенерированного списка хаба {hub} стоит в одной строке с другим "
+        "текстом; в заметку ничего не пишется, пока каждая метка не окажется в своей строке",
+    },
+    "hub-block-edited": {
+        "en": "the generated list of hub {hub} contains text vaultpartner did not write; "
+        "it is not overwritten: move your text outside the markers (or delete it), then run "
+        "`vaultpartner fix` again",
+        "ru": "в сгенерированном списке хаба {hub} есть текст, который написал не "
+        "vaultpartner; он не будет перезаписан: перенесите его за пределы меток (или "
+        "удалите) и снова запустите `vaultpartner fix`",
+    },
+    "hub-link-missing": {
+        "en": "this note belongs to hub {hub} but does not link it; `vaultpartner fix` adds "
+        "it under {heading}",
+        "ru": "заметка относится к хабу {hub}, но не ссылается на него; `vaultpartner fix` "
+        "добавит ссылку в раздел {heading}",
+    },
+    "related-asymmetric": {
+        "en": "{target} is a related topic here, but {other} does not list this note; "
+        "`vaultpartner fix` adds it there",
+        "ru": "{target} указана здесь как связанная тема, но {other} не ссылается на эту "
+        "заметку в ответ; `vaultpartner fix` добавит ссылку туда",
+    },
+    "related-removed": {
+        "en": "{other} no longer lists this note as a related topic; `vaultpartner fix` "
+        "removes {target} here too",
+        "ru": "{other} больше не указывает эту заметку среди связанных тем; "
+        "`vaultpartner fix` уберёт и ссылку {target} здесь",
+    },
+    "related-removed-by-hand": {
+        "en": "{other} no longer lists this note as a related topic; {target} is not on a "
+        "list line of its own here, so remove it by hand",
+        "ru": "{other} больше не указывает эту заметку среди связанных тем; ссылка {target} "
+        "здесь не в отдельной строке списка, удалите её вручную",
+    },
+    "missing-topic": {
+        "en": "related topic {target} is not written yet; create the note, or run "
+        "`vaultpartner fix --create-missing` to create it from the hub template",
+        "ru": "связанной темы {target} ещё нет; создайте заметку или запустите "
+        "`vaultpartner fix --create-missing`, чтобы создать её из шаблона хаба",
+    },
+    "missing-hub": {
+        "en": "hub {hub} named in [hubs] rules does not exist; create the note, or run "
+        "`vaultpartner fix --create-missing`",
+        "ru": "хаба {hub} из правил [hubs] нет в хранилище; создайте заметку или запустите "
+        "`vaultpartner fix --create-missing`",
+    },
 }
 
 

@@ -139,9 +139,12 @@ class _BudgetedSandbox(SandboxedEnvironment):
     ) -> Any:
         if operator == "*":
             for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, str | list | tuple) and isinstance(count, int):
-                    if len(seq) * count > MAX_OUTPUT_CHARS:
-                        raise jinja2.exceptions.SecurityError("repetition exceeds the size budget")
+                if (
+                    isinstance(seq, str | list | tuple)
+                    and isinstance(count, int)
+                    and len(seq) * count > MAX_OUTPUT_CHARS
+                ):
+                    raise jinja2.exceptions.SecurityError("repetition exceeds the size budget")
         if operator == "**" and (abs(right) > 64 if isinstance(right, int | float) else True):
             raise jinja2.exceptions.SecurityError("power exceeds the budget")
         return super().call_binop(context, operator, left, right)
@@ -171,7 +174,10 @@ def _render_here(search: Sequence[str], name: str, context: Mapping[str, object]
     try:
         text = environment.get_template(name).render(**context)
     except jinja2.TemplateNotFound as exc:
-        raise TemplateError(f"template {exc.name} not found", hint=f"looked in {search}") from exc
+        missing = "" if exc.name == name else f": it includes {exc.name}, which"
+        raise TemplateError(
+            f"template {name}{missing} not found", hint=f"looked in {search}"
+        ) from exc
     except jinja2.TemplateError as exc:
         raise TemplateError(f"template {name}: {exc}", hint="fix the template") from exc
     except TemplateError:
@@ -183,7 +189,9 @@ def _render_here(search: Sequence[str], name: str, context: Mapping[str, object]
     return text
 
 
-def _child(conn: Connection, search: Sequence[str], name: str, context: Mapping[str, object]) -> None:
+def _child(
+    conn: Connection, search: Sequence[str], name: str, context: Mapping[str, object]
+) -> None:
     try:
         _limit_memory()
         conn.send(("ok", _render_here(search, name, context)))
@@ -211,7 +219,7 @@ def _render_in_child(
     search: Sequence[str], name: str, context: Mapping[str, object], timeout: float
 ) -> str:
     methods = multiprocessing.get_all_start_methods()
-    mp = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    mp: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     receiver, sender = mp.Pipe(duplex=False)
     process = mp.Process(target=_child, args=(sender, list(search), name, dict(context)))
     process.daemon = True

@@ -73,9 +73,7 @@ def _edge_hash(os_path: str, size: int) -> str:
     return "a:" + digest.hexdigest()
 
 
-def _attachment(
-    path: str, os_path: str | None, size: int, previous: Snapshot | None
-) -> FileRecord:
+def _attachment(path: str, os_path: str | None, size: int, previous: Snapshot | None) -> FileRecord:
     if os_path is None:
         return FileRecord(path, size, 0, "")
     try:
@@ -186,7 +184,9 @@ def _record(item: object) -> FileRecord:
         and isinstance(identity, str)
     ):
         raise _Damaged("a file entry has values of the wrong type")
-    return FileRecord(path, size, mtime_ns, identity, None if headings is None else _headings(headings))
+    return FileRecord(
+        path, size, mtime_ns, identity, None if headings is None else _headings(headings)
+    )
 
 
 def _decode(data: bytes, vault: str) -> Snapshot:
@@ -225,5 +225,7 @@ def load_snapshot(state_dir: Path, vault_root: Path) -> Snapshot | None:
     try:
         return _decode(data, vault_key(vault_root))
     except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError and _Damaged included
-        log.warning("ignoring the index snapshot %s: damaged or from another version (%s)", target, exc)
+        log.warning(
+            "ignoring the index snapshot %s: damaged or from another version (%s)", target, exc
+        )
         return None

@@ -2,16 +2,20 @@
 
 watchdog runs handlers on its observer thread, and an exception there kills the observer
 (watchdog issues #427, #793), so `QueueingHandler` does nothing but turn events into
-vault-relative paths and put them on a queue. The main loop debounces, hands batches to the
-engine (`vaultpartner.watcher`), rescans on overflow, restarts a dead observer, and runs a
-periodic reconciliation scan. SIGINT and SIGTERM stop it cleanly.
+vault-relative paths and put them on a queue. `WatchLoop` debounces, hands batches to the
+engine (`vaultpartner.watcher`), rescans on overflow, restarts a dead observer, retries
+writes that had to wait, and runs a periodic reconciliation scan. While nothing happens it
+sleeps on the queue for `IDLE_TICK` seconds at a time (the tick only bounds how long a stop
+request from another thread can go unnoticed; SIGINT and SIGTERM wake it at once).
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import logging.handlers
+import os
 import queue
 import signal
 import threading
@@ -29,35 +33,51 @@ from watchdog.observers.polling import PollingObserver
 from vaultpartner import app
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.watchcore import Debouncer, interesting
-from vaultpartner.watcher import Engine, relative, start_engine
+from vaultpartner.watcher import ROOT_GONE, Engine, relative, start_engine
 
 log = logging.getLogger(__name__)
 RESCAN = "\0rescan"
+OVERFLOW = "\0overflow"
+WAKE = "\0wake"
+IDLE_TICK = 2.0  # seconds; health checks and stop requests are looked at this often
+POLLING_INTERVAL = 2.0
+INOTIFY_LOGGER = "watchdog.observers.inotify_c"
+_SKIPPED_EVENTS = frozenset({"opened", "closed_no_write"})
 
 
 class QueueingHandler(FileSystemEventHandler):
     """Turns events into vault-relative paths on a queue; never raises."""
 
     def __init__(self, root: Path, events: queue.Queue[str]) -> None:
-        self.root = root
+        self.root = Path(os.path.abspath(root))
         self.events = events
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         try:
-            if event.event_type in ("opened", "closed_no_write"):
-                return
-            paths = [event.src_path]
-            if isinstance(event, FileSystemMovedEvent):
-                paths.append(event.dest_path)
-            for raw in paths:
-                text = raw.decode() if isinstance(raw, bytes) else raw
-                rel = relative(self.root, text)
-                if rel is not None and interesting(rel):
-                    self.events.put(rel)
-                elif rel is None and Path(text) == self.root:
-                    self.events.put(RESCAN)
+            self._queue(event)
         except Exception:  # an exception here would kill watchdog's thread
-            self.events.put(RESCAN)
+            with contextlib.suppress(Exception):
+                self.events.put(RESCAN)
+                log.debug("cannot interpret an event", exc_info=True)
+
+    def _queue(self, event: FileSystemEvent) -> None:
+        if event.event_type in _SKIPPED_EVENTS:
+            return
+        if event.is_directory and event.event_type == "modified":
+            return  # a folder's entries changed: the entries have events of their own
+        raws = [event.src_path]
+        if isinstance(event, FileSystemMovedEvent):
+            raws.append(event.dest_path)
+        for raw in raws:
+            text = os.fsdecode(raw)
+            if not text:
+                continue
+            rel = relative(self.root, text)
+            if rel is not None:
+                if interesting(rel):
+                    self.events.put(rel)
+            elif event.is_directory and Path(text) == self.root:
+                self.events.put(RESCAN)  # the vault folder itself was deleted or moved
 
 
 class _OverflowWatch(logging.Handler):
@@ -68,8 +88,9 @@ class _OverflowWatch(logging.Handler):
         self.events = events
 
     def emit(self, record: logging.LogRecord) -> None:
-        if "overflow" in record.getMessage().lower():
-            self.events.put(RESCAN)
+        with contextlib.suppress(Exception):
+            if "overflow" in record.getMessage().lower():
+                self.events.put(OVERFLOW)
 
 
 @dataclass
@@ -79,26 +100,44 @@ class WatchOptions:
     report_only: bool = False
 
 
+def _discard(observer: BaseObserver) -> None:
+    with contextlib.suppress(Exception):
+        observer.stop()
+    if observer.is_alive():
+        observer.join(timeout=10)
+
+
 def _observer(
     root: Path, handler: QueueingHandler, *, polling: bool, say: Callable[[str], None]
-) -> BaseObserver:
+) -> tuple[BaseObserver, bool]:
+    """A started observer, and whether it polls (the fallback when inotify runs out)."""
     if not polling:
         observer: BaseObserver = Observer()
         try:
             observer.schedule(handler, str(root), recursive=True)
             observer.start()
-            return observer
+            return observer, False
         except OSError as exc:
-            if exc.errno not in (errno.ENOSPC, errno.EMFILE):
+            _discard(observer)
+            if exc.errno == errno.ENOSPC:
+                limit = "fs.inotify.max_user_watches"
+            elif exc.errno == errno.EMFILE:
+                limit = "fs.inotify.max_user_instances"
+            else:
                 raise
             say(
-                "the inotify watch limit is reached (raise fs.inotify.max_user_watches); "
-                "falling back to polling"
+                f"the inotify limit is reached ({exc.strerror or exc}); falling back to polling "
+                f"every {POLLING_INTERVAL:g} s. To watch without polling raise {limit}, e.g. "
+                f"sudo sysctl {limit}=524288"
             )
-    observer = PollingObserver(timeout=2.0)
+    observer = PollingObserver(timeout=POLLING_INTERVAL)
     observer.schedule(handler, str(root), recursive=True)
     observer.start()
-    return observer
+    return observer, True
+
+
+def _observer_alive(observer: BaseObserver) -> bool:
+    return observer.is_alive() and all(emitter.is_alive() for emitter in observer.emitters)
 
 
 def _log_to_state_folder(session: app.Session) -> logging.Handler:
@@ -110,6 +149,145 @@ def _log_to_state_folder(session: app.Session) -> logging.Handler:
     return handler
 
 
+class WatchLoop:
+    """The loop between the observer's queue and the engine; `step` is one turn of it."""
+
+    def __init__(
+        self,
+        session: app.Session,
+        engine: Engine,
+        options: WatchOptions,
+        say: Callable[[str], None],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.session = session
+        self.engine = engine
+        self.options = options
+        self.say = say
+        self.clock = clock
+        self.events: queue.Queue[str] = queue.Queue()
+        self.handler = QueueingHandler(session.root, self.events)
+        self._overflow = _OverflowWatch(self.events)
+        watch = session.config.watch
+        self.debouncer = Debouncer(watch.quiet_seconds, watch.max_wait_seconds)
+        self.reconcile_every = max(1.0, watch.reconcile_minutes * 60)
+        self.next_reconcile = clock() + self.reconcile_every
+        self.observer: BaseObserver | None = None
+        self.polling = options.polling
+        self.rescans = 0
+        self._retry_at = 0.0
+        self._root_was_gone = False
+
+    # -- life cycle --------------------------------------------------------------------------
+    def start(self) -> None:
+        inotify_log = logging.getLogger(INOTIFY_LOGGER)
+        inotify_log.addHandler(self._overflow)
+        if inotify_log.getEffectiveLevel() > logging.WARNING:
+            inotify_log.setLevel(logging.WARNING)
+        self._start_observer()
+        how = "polling" if self.polling else "Ctrl-C to stop"
+        self.say(f"watching {self.session.root} ({how})")
+
+    def _start_observer(self) -> None:
+        self.observer, polling = _observer(
+            self.session.root, self.handler, polling=self.polling, say=self.say
+        )
+        self.polling = self.polling or polling
+
+    def close(self) -> None:
+        if self.observer is not None:
+            _discard(self.observer)
+            self.observer = None
+        logging.getLogger(INOTIFY_LOGGER).removeHandler(self._overflow)
+
+    def wake(self) -> None:
+        """Make a waiting `step` return at once (signal handlers, other threads)."""
+        self.events.put(WAKE)
+
+    # -- one turn ----------------------------------------------------------------------------
+    def timeout(self) -> float:
+        """How long the next `step` may sleep: until the batch is due, waiting writes are
+        due, the reconciliation is due, or one idle tick."""
+        now = self.clock()
+        candidates = [IDLE_TICK, self.next_reconcile - now]
+        due = self.debouncer.due_in(now)
+        if due is not None:
+            candidates.append(due)
+        if self.engine.pending:
+            candidates.append(self._retry_at - now)
+        return max(0.0, min(candidates))
+
+    def step(self, timeout: float) -> None:
+        try:
+            item = self.events.get(timeout=timeout)
+        except queue.Empty:
+            pass
+        else:
+            self._take(item)
+            with contextlib.suppress(queue.Empty):
+                while True:  # drain what is already there without waiting
+                    self._take(self.events.get_nowait())
+        now = self.clock()
+        self._check_health(now)
+        if now >= self.next_reconcile:
+            self.debouncer.request_rescan(now)
+            self.next_reconcile = now + self.reconcile_every
+        batch = self.debouncer.take(now)
+        if batch is not None:
+            paths, rescan = batch
+            if rescan:
+                self.rescans += 1
+            self.engine.handle(paths, rescan=rescan)
+        elif self.engine.pending and now >= self._retry_at:
+            self._retry()
+        if self.engine.pending:
+            wait = self.engine.next_retry_in()
+            self._retry_at = self.clock() + (wait if wait is not None else IDLE_TICK)
+
+    def _retry(self) -> None:
+        try:
+            self.engine.retry()
+        except Exception as exc:  # one bad retry must not end the watcher
+            log.exception("error while writing waiting changes")
+            self.say(f"error while writing waiting changes: {exc!r}; still watching")
+
+    def _take(self, item: str) -> None:
+        now = self.clock()
+        if item == WAKE:
+            return
+        if item == OVERFLOW:
+            if not self.debouncer.rescan:
+                self.say("the event queue overflowed; rescanning the vault")
+            self.debouncer.request_rescan(now)
+        elif item == RESCAN:
+            self.debouncer.request_rescan(now)
+        else:
+            self.debouncer.add((item,), now)
+
+    def _check_health(self, now: float) -> None:
+        if not self.session.root.is_dir():
+            self._root_was_gone = True
+            if self.engine.paused_reason != ROOT_GONE and not self.debouncer.rescan:
+                self.debouncer.request_rescan(now)  # the engine notices and stops writes
+            return
+        if not self._root_was_gone and self.observer is not None and _observer_alive(self.observer):
+            return
+        if self._root_was_gone:
+            self._root_was_gone = False
+            self.say("the vault folder is back; watching it again")
+        else:
+            self.say("the file watcher stopped; restarting it and rescanning")
+        if self.observer is not None:
+            _discard(self.observer)
+            self.observer = None
+        try:
+            self._start_observer()
+        except OSError as exc:
+            self.say(f"cannot watch {self.session.root} yet: {exc.strerror or exc}")
+            return
+        self.debouncer.request_rescan(now)
+
+
 def run_watch(
     session: app.Session,
     options: WatchOptions,
@@ -118,8 +296,12 @@ def run_watch(
     clock: Callable[[], float] = time.monotonic,
     wall: Callable[[], float] = time.time,
     stop: threading.Event | None = None,
+    started: Callable[[WatchLoop], None] | None = None,
 ) -> int:
-    """Watch until SIGINT/SIGTERM (or `stop` is set); with options.once, reconcile and exit."""
+    """Watch until SIGINT/SIGTERM (or `stop` is set); with options.once, reconcile and exit.
+
+    `started`, when given, is called with the running loop (tests and benchmarks use it).
+    """
     file_log = _log_to_state_folder(session)
     logger = logging.getLogger("vaultpartner.watch.actions")
     logger.addHandler(file_log)
@@ -130,95 +312,50 @@ def run_watch(
         say(text)
         logger.info(text)
 
-    engine = start_engine(session, clock=wall, report_only=options.report_only, say=tell)
     try:
+        engine = start_engine(session, clock=wall, report_only=options.report_only, say=tell)
         if options.once:
             engine.handle((), rescan=True)
             return 0
-        return _loop(session, engine, options, tell, clock, stop or threading.Event())
+        loop = WatchLoop(session, engine, options, tell, clock)
+        return _run(loop, stop or threading.Event(), started)
     finally:
         logger.removeHandler(file_log)
         file_log.close()
 
 
-def _loop(
-    session: app.Session,
-    engine: Engine,
-    options: WatchOptions,
-    say: Callable[[str], None],
-    clock: Callable[[], float],
-    stop: threading.Event,
+def _run(
+    loop: WatchLoop, stop: threading.Event, started: Callable[[WatchLoop], None] | None
 ) -> int:
-    events: queue.Queue[str] = queue.Queue()
-    handler = QueueingHandler(session.root, events)
-    overflow = _OverflowWatch(events)
-    logging.getLogger("watchdog.observers.inotify_c").addHandler(overflow)
-    watch = session.config.watch
-    debouncer = Debouncer(watch.quiet_seconds, watch.max_wait_seconds)
-    reconcile_every = watch.reconcile_minutes * 60
-    next_reconcile = clock() + reconcile_every
-    previous = _install_signals(stop)
-    observer = _observer(session.root, handler, polling=options.polling, say=say)
-    say(f"watching {session.root} (Ctrl-C to stop)")
+    previous = _install_signals(stop, loop)
     try:
+        loop.start()
+        if started is not None:
+            started(loop)
         while not stop.is_set():
-            now = clock()
-            wait = debouncer.due_in(now)
-            timeout = min(wait if wait is not None else 1.0, max(0.0, next_reconcile - now), 1.0)
-            try:
-                item = events.get(timeout=timeout)
-                _take(item, debouncer, clock())
-                while True:  # drain what is already there without waiting
-                    _take(events.get_nowait(), debouncer, clock())
-            except queue.Empty:
-                pass
-            now = clock()
-            if not observer.is_alive():
-                say("the file watcher stopped; restarting it and rescanning")
-                observer = _observer(session.root, handler, polling=options.polling, say=say)
-                debouncer.request_rescan(now)
-            if now >= next_reconcile:
-                debouncer.request_rescan(now)
-                next_reconcile = now + reconcile_every
-            batch = debouncer.take(now)
-            if batch is not None:
-                _handle(engine, batch[0], batch[1], say)
+            loop.step(loop.timeout())
     finally:
-        observer.stop()
-        observer.join(timeout=10)
-        logging.getLogger("watchdog.observers.inotify_c").removeHandler(overflow)
+        loop.close()
         _restore_signals(previous)
-        say("stopped")
+        loop.say("stopped")
     return 0
-
-
-def _take(item: str, debouncer: Debouncer, now: float) -> None:
-    if item == RESCAN:
-        debouncer.request_rescan(now)
-    else:
-        debouncer.add((item,), now)
-
-
-def _handle(engine: Engine, paths: set[str], rescan: bool, say: Callable[[str], None]) -> None:
-    try:
-        engine.handle(paths, rescan=rescan)
-    except Exception as exc:  # one bad batch must not end the watcher
-        log.exception("error while handling changes")
-        say(
-            f"error while handling {', '.join(sorted(paths)[:3]) or 'a rescan'}: {exc}; still watching"
-        )
 
 
 _Handler = Callable[[int, FrameType | None], object] | int | None
 
 
-def _install_signals(stop: threading.Event) -> dict[int, _Handler]:
+def _install_signals(stop: threading.Event, loop: WatchLoop) -> dict[int, _Handler]:
     if threading.current_thread() is not threading.main_thread():
         return {}
+
+    def stop_now(*_: object) -> None:
+        stop.set()
+        loop.wake()
+
     previous: dict[int, _Handler] = {}
     for number in (signal.SIGINT, signal.SIGTERM):
         previous[number] = signal.getsignal(number)
-        signal.signal(number, lambda *_: stop.set())
+        signal.signal(number, stop_now)
     return previous
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from vaultpartner.paths import is_sync_conflict, name_of
+from vaultpartner.writer import is_temp_file_name
 
 # Editors' and sync tools' scratch files: never notes, never renames (reliability.md 1.3).
 _SCRATCH = re.compile(
@@ -27,11 +28,13 @@ _SCRATCH = re.compile(
     re.IGNORECASE,
 )
 # While one of these exists, another program is rewriting the vault: writes wait.
-_BUSY_MARKERS = (".git/index.lock", ".git/HEAD.lock")
+BUSY_MARKERS = (".git/index.lock", ".git/HEAD.lock")
+_BUSY_MARKERS = BUSY_MARKERS
 
 
 def is_scratch(rel: str) -> bool:
-    return bool(_SCRATCH.search(name_of(rel)))
+    name = name_of(rel)
+    return bool(_SCRATCH.search(name)) or is_temp_file_name(name)
 
 
 def is_sync_temp(rel: str) -> bool:
@@ -100,11 +103,16 @@ class Debouncer:
 
 @dataclass
 class RateLimiter:
-    """Stops a runaway: at most `per_file` writes to one file and `total` writes per window."""
+    """Stops a runaway: at most `per_file` writes to one file and `total` writes per window.
 
-    window: float = 600.0
-    per_file: int = 3
-    total: int = 500
+    A batch writes each note at most once, so a note written again and again within a couple
+    of minutes means a loop (a rule reacting to its own output), not a user renaming things.
+    Once tripped it stays tripped: writes stop until the watcher is restarted.
+    """
+
+    window: float = 120.0
+    per_file: int = 6
+    total: int = 1000
     _writes: deque[tuple[float, str]] = field(default_factory=deque)
     tripped: str | None = None
 

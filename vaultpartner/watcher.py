@@ -4,12 +4,18 @@ No threads and no watchdog here (see `vaultpartner.watch` for those): `Engine.ha
 called with the paths a debounced batch touched; it re-reads the disk, updates the index
 incrementally, recognises renames by content (never by event type), plans the same link
 rewrites `vaultpartner mv` would, and applies them through the safe writer under the vault
-lock. Notes edited in the last `edit_grace_seconds` are not written: their edits wait.
+lock.
+
+Writes that cannot happen now are not dropped, they wait in `Engine.pending` and are planned
+again from the index of the moment (so a rewrite Obsidian or the user already made is never
+repeated): notes edited in the last `edit_grace_seconds`, and every write while
+`.git/index.lock`, a sync client's temp file or the `pause` flag exists, or while the vault
+lock is held by another command. `Engine.retry` (called after each batch, and by the loop
+while anything waits) carries them out once the reason is gone.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 from collections.abc import Callable, Iterable
@@ -21,21 +27,39 @@ from vaultpartner.apply import Applier
 from vaultpartner.digest import content_hash
 from vaultpartner.errors import LockedError
 from vaultpartner.index import FileEntry, VaultIndex
-from vaultpartner.links import link_edit, plan_rename_links
+from vaultpartner.links import LinkChange, SkippedLink, link_edit, plan_rename_links
 from vaultpartner.moving import moved_index
 from vaultpartner.note import Note, parse_note
-from vaultpartner.paths import is_markdown, is_sync_conflict, nfc
+from vaultpartner.paths import folder_of, is_markdown, is_sync_conflict, nfc
 from vaultpartner.plan import FileEdit, Plan
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.vaultfs import walk_vault
-from vaultpartner.watchcore import RateLimiter, busy_marker, conflict_copies_of, interesting
+from vaultpartner.watchcore import (
+    BUSY_MARKERS,
+    RateLimiter,
+    busy_marker,
+    conflict_copies_of,
+    interesting,
+    is_sync_temp,
+)
 
 log = logging.getLogger(__name__)
 _EDGE = 64 * 1024
+_SF_DATALESS = 0x40000000  # macOS: iCloud placeholder whose data is not on disk
+ROOT_GONE = "the vault folder is gone"
+BLOCKED_POLL_SECONDS = 1.0  # how often waiting writes look again while git/sync/pause block them
+_REPORT_GONE_MAX = 20
+PLACEHOLDER = "placeholder"
+
+Stamp = tuple[int, int]  # (size, mtime_ns): a cheap "maybe changed" test for rescans
 
 
 def file_identity(path: Path, size: int) -> str:
-    """Content identity: whole-file hash for small files, size + first and last 64 KiB else."""
+    """Content identity: whole-file hash for small files, size + first and last 64 KiB else.
+
+    Notes are always hashed whole (their identity is `Note.content_hash`); this is for
+    attachments.
+    """
     with open(path, "rb") as handle:
         if size <= 2 * _EDGE:
             return content_hash(handle.read())
@@ -45,12 +69,25 @@ def file_identity(path: Path, size: int) -> str:
     return f"{size}:{content_hash(head + tail)}"
 
 
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """One file as it is on disk now."""
+
+    entry: FileEntry
+    note: Note | None
+    identity: str
+    stamp: Stamp
+
+
 @dataclass
-class Deferred:
-    """Link rewrites waiting until a note has not been edited for the grace period."""
+class Pending:
+    """Link rewrites for renames that could not be written yet.
+
+    `sources` None means every note the renames affect; otherwise only those notes.
+    """
 
     renames: dict[str, str]
-    sources: set[str]
+    sources: set[str] | None
 
 
 @dataclass
@@ -58,13 +95,18 @@ class Engine:
     session: app.Session
     index: VaultIndex
     identities: dict[str, str]
-    clock: Callable[[], float]  # wall-clock seconds (mtime comparisons)
+    clock: Callable[[], float]  # wall-clock seconds (compared with note mtimes)
     report_only: bool = False
     say: Callable[[str], None] = log.info
     limiter: RateLimiter = field(default_factory=RateLimiter)
-    deferred: list[Deferred] = field(default_factory=list)
-    busy: set[str] = field(default_factory=set)  # git / sync markers seen on disk
+    pending: list[Pending] = field(default_factory=list)
+    stamps: dict[str, Stamp] = field(default_factory=dict)
+    sync_temps: set[str] = field(default_factory=set)  # sync clients' temp files seen
+    ours: dict[str, int] = field(default_factory=dict)  # mtime_ns our last write left
     paused_reason: str | None = None
+    needs_rescan: bool = False
+    batches: int = 0
+    _said_blocked: str | None = None
 
     @property
     def root(self) -> Path:
@@ -72,86 +114,152 @@ class Engine:
 
     # -- reading the disk --------------------------------------------------------------------
     def _expand(self, paths: Iterable[str], rescan: bool) -> set[str]:
+        """The files to look at: the touched paths, files inside touched folders, and on a
+        rescan every file whose size or mtime differs from what was last seen."""
         if rescan:
-            return set(self.index.files) | {found.rel for found in walk_vault(self.root).files}
+            return self._rescan_paths()
+        files = self.index.files
         wanted: set[str] = set()
         for rel in paths:
-            disk = self.root / rel
-            if disk.is_dir() and not disk.is_symlink():
-                wanted |= {found.rel for found in walk_vault(disk).files}
-                wanted = {f"{rel}/{p}" if not p.startswith(rel + "/") else p for p in wanted}
-            prefix = rel + "/"
-            wanted |= {path for path in self.index.files if path.startswith(prefix)}
             wanted.add(rel)
+            if rel in files:
+                continue
+            disk = self.root / rel
+            if disk.is_dir() and not disk.is_symlink():  # a folder created or moved in
+                wanted |= {f"{rel}/{found.rel}" for found in walk_vault(disk).files}
+            if not disk.is_file():  # a folder deleted or moved away: its known files
+                prefix = rel + "/"
+                wanted |= {path for path in files if path.startswith(prefix)}
         return {path for path in wanted if interesting(path)}
 
-    def _look(self, rel: str) -> tuple[FileEntry, Note | None, str] | None:
+    def _rescan_paths(self) -> set[str]:
+        on_disk = {found.rel: found for found in walk_vault(self.root).files}
+        wanted = {path for path in self.index.files if path not in on_disk}
+        for rel, found in on_disk.items():
+            if rel not in self.index.files or self.stamps.get(rel) != (
+                found.size,
+                found.mtime_ns,
+            ):
+                wanted.add(rel)
+        wanted |= self.sync_temps
+        return {path for path in wanted if interesting(path)}
+
+    def _look(self, rel: str) -> Seen | str | None:
+        """The file as it is now; None when it is not there; PLACEHOLDER for a cloud
+        placeholder (never read, never treated as deleted)."""
         disk = self.root / rel
         try:
             info = disk.stat()
             if not disk.is_file():
                 return None
-            identity = file_identity(disk, info.st_size)
-            note = None
+            if getattr(info, "st_flags", 0) & _SF_DATALESS:
+                return PLACEHOLDER
+            symlinked = self._through_symlink(rel)
+            stamp = (info.st_size, info.st_mtime_ns)
             if is_markdown(rel):
-                note = parse_note(
-                    rel, disk.read_bytes(), max_bytes=self.session.config.audit.max_note_bytes
-                )
+                data = disk.read_bytes()
+                note = parse_note(rel, data, max_bytes=self.session.config.audit.max_note_bytes)
+                entry = FileEntry(rel, len(data), symlinked)
+                return Seen(entry, note, note.content_hash, stamp)
+            identity = file_identity(disk, info.st_size)
         except OSError:
             return None
-        return FileEntry(rel, info.st_size), note, identity
+        return Seen(FileEntry(rel, info.st_size, symlinked), None, identity, stamp)
+
+    def _through_symlink(self, rel: str) -> bool:
+        known = self.index.files.get(rel)
+        if known is not None and known.symlinked:
+            return True
+        disk = self.root / rel
+        if disk.is_symlink():
+            return True
+        real_root = os.path.realpath(self.root)
+        real_folder = os.path.realpath(disk.parent)
+        expected = os.path.normpath(os.path.join(real_root, *folder_of(rel).split("/")))
+        return nfc(real_folder) != nfc(expected)
 
     # -- one batch ---------------------------------------------------------------------------
     def handle(self, paths: Iterable[str], *, rescan: bool = False) -> None:
+        """Handle one debounced batch. Never raises: an error is reported with the paths,
+        and the next batch rescans the vault so nothing the failed one saw is lost."""
+        paths = set(paths)
+        try:
+            self._handle(paths, rescan)
+        except Exception as exc:
+            shown = ", ".join(sorted(paths)[:3]) or "a rescan"
+            log.exception("error while handling %s", shown)
+            self.say(f"error while handling {shown}: {exc!r}; still watching")
+            self.needs_rescan = True
+
+    def _handle(self, paths: set[str], rescan: bool) -> None:
+        self.batches += 1
         if not self.root.is_dir():
-            self.say("the vault folder is gone; all writes stopped until it returns")
-            self.paused_reason = "vault root missing"
+            if self.paused_reason != ROOT_GONE:
+                self.say(f"{ROOT_GONE}; all writes stopped until it returns")
+            self.paused_reason = ROOT_GONE
             return
-        if self.paused_reason == "vault root missing":
+        if self.paused_reason == ROOT_GONE:
+            self.say("the vault folder is back; rescanning it")
             self.paused_reason = None
             rescan = True
+        if self.needs_rescan:
+            rescan, self.needs_rescan = True, False
         touched = self._expand(paths, rescan)
-        self.busy = {path for path in touched if busy_marker(path) and (self.root / path).exists()}
-        added: dict[str, tuple[FileEntry, Note | None, str]] = {}
+        for rel in touched:
+            if is_sync_temp(rel):
+                self.sync_temps.add(rel)
+        added: dict[str, Seen] = {}
         removed: list[str] = []
         for rel in sorted(path for path in touched if not busy_marker(path)):
             seen = self._look(rel)
-            if seen is None:
+            if seen == PLACEHOLDER:
+                continue
+            if not isinstance(seen, Seen):
+                self.stamps.pop(rel, None)
                 if rel in self.index.files:
                     removed.append(rel)
-            elif self.identities.get(rel) != seen[2] or rel not in self.index.files:
+                continue
+            self.stamps[rel] = seen.stamp
+            if self.identities.get(rel) != seen.identity or rel not in self.index.files:
                 added[rel] = seen
-        if not added and not removed:
-            self._retry_deferred()
-            return
+        if added or removed:
+            self._update(added, removed)
+        self.retry()
+
+    def _update(self, added: dict[str, Seen], removed: list[str]) -> None:
         renames = self._renames(removed, added)
         before = self.index
         self.index = before.updated(
-            files=[entry for entry, _, _ in added.values()],
-            notes=[note for _, note, _ in added.values() if note is not None],
+            files=[seen.entry for seen in added.values()],
+            notes=[seen.note for seen in added.values() if seen.note is not None],
             removed=removed,
         )
         for rel in removed:
             self.identities.pop(rel, None)
-        for rel, (_, _, identity) in added.items():
-            self.identities[rel] = identity
+            self.ours.pop(rel, None)
+        for rel, seen in added.items():
+            self.identities[rel] = seen.identity
         for old, new in renames.items():
             self.say(f"noticed a rename: {old} -> {new}")
         gone = [rel for rel in removed if rel not in renames]
         if gone:
             self._report_gone(before, gone)
         if renames:
-            self._rewrite(before, renames)
-        self._retry_deferred()
+            for item in self.pending:  # a note renamed again: its waiting links follow it
+                item.renames = {
+                    old: renames.get(new, new)
+                    for old, new in item.renames.items()
+                    if renames.get(new, new) != old
+                }
+            self.pending = [item for item in self.pending if item.renames]
+            self._rewrite(renames, None, first=True)
 
-    def _renames(
-        self, removed: list[str], added: dict[str, tuple[FileEntry, Note | None, str]]
-    ) -> dict[str, str]:
+    def _renames(self, removed: list[str], added: dict[str, Seen]) -> dict[str, str]:
         """old -> new where exactly one vanished file and one new file share their content."""
-        fresh = {rel: seen[2] for rel, seen in added.items() if rel not in self.index.files}
         by_identity: dict[str, list[str]] = {}
-        for rel, identity in fresh.items():
-            by_identity.setdefault(identity, []).append(rel)
+        for rel, seen in added.items():
+            if rel not in self.index.files:
+                by_identity.setdefault(seen.identity, []).append(rel)
         vanished: dict[str, list[str]] = {}
         for rel in removed:
             known = self.identities.get(rel)
@@ -167,131 +275,153 @@ class Engine:
         return renames
 
     def _report_gone(self, before: VaultIndex, gone: list[str]) -> None:
+        reported = 0
+        linked_total = 0
         for rel in gone:
-            linked = [b.source for b in before.backlinks(rel) if b.source != rel]
-            if linked:
+            linked = sorted({b.source for b in before.backlinks(rel) if b.source != rel})
+            if not linked:
+                continue
+            linked_total += 1
+            if reported < _REPORT_GONE_MAX:
+                reported += 1
+                count = len(linked)
                 self.say(
-                    f"{rel} was deleted; {len(linked)} notes link to it (reported, not rewritten)"
+                    f"{rel} was deleted or moved out of the vault; {count} "
+                    f"note{'s' if count != 1 else ''} link to it (reported, not rewritten): "
+                    + ", ".join(linked[:3])
+                    + (", ..." if count > 3 else "")
                 )
+        if linked_total > reported:
+            self.say(f"... and {linked_total - reported} more vanished files with links to them")
 
     # -- writing -----------------------------------------------------------------------------
-    def _rewrite(self, before: VaultIndex, renames: dict[str, str]) -> None:
-        unmoved = {new: old for old, new in renames.items()}
-        # The index as it was, but with this batch's content: only the renames differ.
+    def _plan_links(
+        self, renames: dict[str, str]
+    ) -> tuple[dict[str, str], list[LinkChange], list[SkippedLink]]:
+        """The link changes the renames need in the index of now (notes' current content)."""
+        files = self.index.files
+        live = {
+            old: new
+            for old, new in renames.items()
+            if new in files and old not in files and old != new
+        }
+        if not live:
+            return live, [], []
+        unmoved = {new: old for old, new in live.items()}
+        # The index as it is, but with the renamed files back under their old names.
         start = moved_index(self.index, unmoved)
         changes, skipped = plan_rename_links(
-            start,
-            self.index,
-            renames,
-            link_format=self.session.obsidian.new_link_format,
-            writable=self._writable,
-        )
-        for item in skipped:
-            self.say(
-                f"{item.source}:{item.link.line}: {item.link.raw} not rewritten: {item.reason}"
-            )
-        by_source: dict[str, list[object]] = {}
-        for change in changes:
-            by_source.setdefault(change.source, []).append(change)
-        plan = Plan()
-        waiting: set[str] = set()
-        now = self.clock()
-        grace = self.session.config.watch.edit_grace_seconds
-        for source, items in sorted(by_source.items()):
-            note = self.index.notes[source]
-            if self._recently_edited(source, now, grace):
-                waiting.add(source)
-                continue
-            what = ", ".join(f"{old} -> {new}" for old, new in renames.items())
-            count = len(items)
-            plan.edits.append(
-                FileEdit(
-                    source,
-                    note.content_hash,
-                    tuple(link_edit(item) for item in items),  # type: ignore[arg-type]
-                    f"rewrote {count} link{'s' if count != 1 else ''} in {source}: {what}",
-                )
-            )
-        if waiting:
-            self.deferred.append(Deferred(dict(renames), waiting))
-            self.say(f"{len(waiting)} notes edited in the last {int(grace)} s; their links wait")
-        self._apply(plan)
-
-    def _writable(self, path: str) -> bool:
-        entry = self.index.files.get(path)
-        if entry is None or entry.symlinked or self.session.config.is_excluded(path):
-            return False
-        return not conflict_copies_of(path, self.index.files)
-
-    def _recently_edited(self, rel: str, now: float, grace: float) -> bool:
-        try:
-            return (self.root / rel).stat().st_mtime > now - grace
-        except OSError:
-            return True
-
-    def _retry_deferred(self) -> None:
-        if not self.deferred:
-            return
-        pending, self.deferred = self.deferred, []
-        now = self.clock()
-        grace = self.session.config.watch.edit_grace_seconds
-        for item in pending:
-            ready = {
-                s
-                for s in item.sources
-                if s in self.index.notes and not self._recently_edited(s, now, grace)
-            }
-            later = item.sources - ready
-            if later:
-                self.deferred.append(Deferred(item.renames, later))
-            if ready:
-                self._rewrite_sources(item.renames, ready)
-
-    def _rewrite_sources(self, renames: dict[str, str], sources: set[str]) -> None:
-        live = {old: new for old, new in renames.items() if new in self.index.files}
-        if not live:
-            return
-        unmoved = {new: old for old, new in live.items()}
-        start = moved_index(self.index, unmoved)
-        changes, _ = plan_rename_links(
             start,
             self.index,
             live,
             link_format=self.session.obsidian.new_link_format,
             writable=self._writable,
         )
-        plan = Plan()
-        for source in sorted(sources):
-            items = [c for c in changes if c.source == source]
-            if items:
-                note = self.index.notes[source]
-                reason = f"rewrote {len(items)} links in {source} (after it was edited)"
-                plan.edits.append(
-                    FileEdit(source, note.content_hash, tuple(link_edit(i) for i in items), reason)
+        return live, changes, skipped
+
+    def _rewrite(self, renames: dict[str, str], only: set[str] | None, *, first: bool) -> None:
+        live, changes, skipped = self._plan_links(renames)
+        if first:
+            for item in skipped:
+                self.say(
+                    f"{item.source}:{item.link.line}: {item.link.raw} not rewritten: {item.reason}"
                 )
-        self._apply(plan)
+        by_source: dict[str, list[LinkChange]] = {}
+        for change in changes:
+            if only is None or change.source in only:
+                by_source.setdefault(change.source, []).append(change)
+        if not by_source:
+            return
+        what = ", ".join(f"{old} -> {new}" for old, new in live.items())
+        plan = Plan()
+        waiting: set[str] = set()
+        now = self.clock()
+        grace = self.session.config.watch.edit_grace_seconds
+        for source, items in sorted(by_source.items()):
+            if self._recently_edited(source, now, grace):
+                waiting.add(source)
+                continue
+            count = len(items)
+            plan.edits.append(
+                FileEdit(
+                    source,
+                    self.index.notes[source].content_hash,
+                    tuple(link_edit(item) for item in items),
+                    f"rewrote {count} link{'s' if count != 1 else ''} in {source}: {what}",
+                )
+            )
+        if self.report_only:
+            for edit in plan.edits:
+                self.say(f"would write {edit.path} ({edit.reason}) but this is a report-only run")
+            return
+        if waiting:
+            self.pending.append(Pending(dict(live), waiting))
+            if first:
+                count = len(waiting)
+                self.say(
+                    f"{count} note{'s' if count != 1 else ''} edited in the last {grace:g} s; "
+                    f"their links wait: {', '.join(sorted(waiting)[:3])}"
+                    + (", ..." if count > 3 else "")
+                )
+        self._apply(plan, live)
+
+    def _writable(self, path: str) -> bool:
+        entry = self.index.files.get(path)
+        if entry is None or entry.symlinked or self.session.config.is_excluded(path):
+            return False
+        if is_sync_conflict(path):
+            return False
+        return not conflict_copies_of(path, self.index.files)
+
+    def _recently_edited(self, rel: str, now: float, grace: float) -> bool:
+        if grace <= 0:
+            return False
+        try:
+            info = (self.root / rel).stat()
+        except OSError:
+            return True
+        if self.ours.get(rel) == info.st_mtime_ns:
+            return False  # the last change was our own write, not the user typing
+        return info.st_mtime > now - grace
 
     def writes_blocked(self) -> str | None:
-        if self.report_only:
-            return "report-only device"
+        """Why no write may happen now, or None."""
         if self.paused_reason is not None:
             return self.paused_reason
-        if self.busy:
-            return f"{sorted(self.busy)[0]} exists (git or sync at work)"
-        if (
-            ensure_vault_state_dir(self.root, override=self.session.state_override) / "paused"
-        ).exists():
-            return "writes paused (vaultpartner resume VAULT)"
+        for marker in BUSY_MARKERS:
+            if (self.root / marker).exists():
+                return f"{marker} exists (git is at work)"
+        for temp in sorted(self.sync_temps):
+            if (self.root / temp).exists():
+                return f"{temp} exists (a sync client is at work)"
+            self.sync_temps.discard(temp)
+        state = ensure_vault_state_dir(self.root, override=self.session.state_override)
+        if (state / "paused").exists():
+            return "writes are paused (vaultpartner resume VAULT)"
         return self.limiter.tripped
 
-    def _apply(self, plan: Plan) -> None:
+    def _wait(self, renames: dict[str, str], sources: set[str], why: str) -> None:
+        self.pending.append(Pending(dict(renames), set(sources)))
+        if self._said_blocked != why:
+            self._said_blocked = why
+            count = len(sources)
+            self.say(
+                f"{count} note{'s' if count != 1 else ''} not written yet: {why}; "
+                "they will be once that is over"
+            )
+
+    def _apply(self, plan: Plan, renames: dict[str, str]) -> None:
         if plan.empty:
             return
         blocked = self.writes_blocked()
         if blocked is not None:
-            for edit in plan.edits:
-                self.say(f"would write {edit.path} ({edit.reason}) but {blocked}")
+            if self.limiter.tripped is not None and blocked == self.limiter.tripped:
+                for edit in plan.edits:
+                    self.say(f"not written: {edit.path} ({edit.reason}): {blocked}")
+                return
+            self._wait(renames, {edit.path for edit in plan.edits}, blocked)
             return
+        self._said_blocked = None
         now = self.clock()
         allowed = Plan(notices=list(plan.notices))
         for edit in plan.edits:
@@ -299,48 +429,116 @@ class Engine:
                 allowed.edits.append(edit)
                 self.limiter.record(edit.path, now)
             elif self.limiter.tripped:
-                self.say(self.limiter.tripped)
+                self.say(f"not written: {edit.path}: {self.limiter.tripped}")
+        if allowed.empty:
+            return
         state = ensure_vault_state_dir(self.root, override=self.session.state_override)
         try:
             with Applier(self.root, state, command="watch") as applier:
                 report = applier.apply(allowed)
         except LockedError as exc:
-            self.say(f"{exc}; will retry")
-            self.deferred.append(Deferred({}, {edit.path for edit in allowed.edits}))
+            self._wait(renames, {edit.path for edit in allowed.edits}, str(exc))
             return
+        retry: set[str] = set()
         for outcome in report.outcomes:
             if outcome.ok:
+                self._refresh(outcome.path, ours=True)
                 self.say(outcome.reason)
+            elif outcome.status == "conflict":
+                # Changed after it was read (the user typing, Obsidian rewriting the link):
+                # read it again and plan once more from what it says now.
                 self._refresh(outcome.path)
+                retry.add(outcome.path)
             else:
                 self.say(f"{outcome.path}: {outcome.message}")
+        if retry:
+            self.pending.append(Pending(dict(renames), retry))
 
-    def _refresh(self, rel: str) -> None:
-        """Index our own write at once: its echo event then finds nothing new (no loop)."""
+    def _refresh(self, rel: str, *, ours: bool = False) -> None:
+        """Index a file as it is now. After our own write, its echo then finds nothing new."""
         seen = self._look(rel)
-        if seen is None:
+        if not isinstance(seen, Seen):
             return
-        entry, note, identity = seen
-        self.index = self.index.updated(files=[entry], notes=[note] if note else [])
-        self.identities[rel] = identity
+        if ours:
+            self.ours[rel] = seen.stamp[1]
+        self.index = self.index.updated(
+            files=[seen.entry], notes=[seen.note] if seen.note is not None else []
+        )
+        self.identities[rel] = seen.identity
+        self.stamps[rel] = seen.stamp
+
+    # -- waiting writes ----------------------------------------------------------------------
+    def retry(self) -> None:
+        """Write what waits, as far as nothing blocks it any more."""
+        if not self.pending or self.report_only:
+            self.pending.clear()
+            return
+        if self.writes_blocked() is not None:
+            return
+        now = self.clock()
+        grace = self.session.config.watch.edit_grace_seconds
+        pending, self.pending = self.pending, []
+        for item in pending:
+            if item.sources is None:
+                self._rewrite(item.renames, None, first=False)
+                continue
+            ready = {s for s in item.sources if not self._recently_edited(s, now, grace)}
+            later = item.sources - ready
+            if later:
+                self.pending.append(Pending(item.renames, later))
+            if ready:
+                self._rewrite(item.renames, ready, first=False)
+
+    def next_retry_in(self) -> float | None:
+        """Seconds until waiting writes should be tried again; None when nothing waits."""
+        if not self.pending:
+            return None
+        if self.writes_blocked() is not None:
+            return BLOCKED_POLL_SECONDS
+        now = self.clock()
+        grace = self.session.config.watch.edit_grace_seconds
+        soonest: float | None = None
+        for item in self.pending:
+            for source in item.sources or ():
+                try:
+                    due = (self.root / source).stat().st_mtime + grace - now
+                except OSError:
+                    due = BLOCKED_POLL_SECONDS
+                soonest = due if soonest is None else min(soonest, due)
+        return BLOCKED_POLL_SECONDS if soonest is None else max(0.05, soonest + 0.05)
 
 
-def start_engine(session: app.Session, *, clock: Callable[[], float], report_only: bool = False,
-                 say: Callable[[str], None] = log.info) -> Engine:  # fmt: skip
+def start_engine(
+    session: app.Session,
+    *,
+    clock: Callable[[], float],
+    report_only: bool = False,
+    say: Callable[[str], None] = log.info,
+) -> Engine:
     """Index the vault (through the cache) and record every file's content identity."""
+    # Stamps first: a file changed while the index loads then differs at the next rescan.
+    stamps = {found.rel: (found.size, found.mtime_ns) for found in walk_vault(session.root).files}
     vault = app.load(session)
     identities: dict[str, str] = {}
     for path in vault.index.files:
         note = vault.index.notes.get(path)
-        if note is not None and note.content_hash:
+        if note is not None:
             identities[path] = note.content_hash
-        else:
-            disk = session.root / path
-            try:
-                identities[path] = file_identity(disk, disk.stat().st_size)
-            except OSError:
-                continue
-    return Engine(session, vault.index, identities, clock, report_only=report_only, say=say)
+            continue
+        disk = session.root / path
+        try:
+            identities[path] = file_identity(disk, disk.stat().st_size)
+        except OSError:
+            continue
+    return Engine(
+        session,
+        vault.index,
+        identities,
+        clock,
+        report_only=report_only,
+        say=say,
+        stamps=stamps,
+    )
 
 
 def relative(root: Path, raw: str) -> str | None:
@@ -354,6 +552,3 @@ def relative(root: Path, raw: str) -> str | None:
             return None
     text = nfc(rel.as_posix())
     return None if text in ("", ".") else text
-
-
-_ = dataclasses

@@ -11,12 +11,13 @@ import stat
 import sys
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from vaultpartner.digest import content_hash
+from vaultpartner.durable import syncfs
 
 __all__ = ["SafeWriter", "WriteResult", "is_temp_file_name"]
 
@@ -124,6 +125,19 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+class _Staged(NamedTuple):
+    """A temp file written by write_many, waiting for its rename."""
+
+    number: int
+    rel: str
+    target: Path
+    temp: Path
+    st: os.stat_result
+    expected_hash: str
+    new: bytes
+    old: bytes
+
+
 def _read(path: Path) -> bytes:
     fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _BINARY)
     with os.fdopen(fd, "rb") as fh:
@@ -184,6 +198,96 @@ class SafeWriter:
             return WriteResult(rel, "written", "written", expected_hash, content_hash(new), old)
         except (_Stop, OSError) as problem:
             return self._outcome(rel, "could not write", problem, old)
+
+    def write_many(self, items: Sequence[tuple[str, bytes, str]]) -> list[WriteResult]:
+        """write() for many files (rel, new bytes, expected hash), with one flush for all.
+
+        Every temp file is written first, then all are flushed to disk at once, then each is
+        compared again and renamed over its note, then the folders are flushed. A crash at
+        any moment still leaves each note wholly old or wholly new: no rename happens before
+        every new content is durable. One file's problem never stops the others.
+        """
+        results: dict[int, WriteResult] = {}
+        staged: list[_Staged] = []
+        try:
+            for number, (rel, new, expected_hash) in enumerate(items):
+                staged_or_result = self._stage(rel, new, expected_hash)
+                if isinstance(staged_or_result, WriteResult):
+                    results[number] = staged_or_result
+                else:
+                    staged.append(staged_or_result._replace(number=number))
+            try:
+                self._flush([item.temp for item in staged])
+            except OSError as exc:
+                for item in staged:
+                    results[item.number] = self._outcome(item.rel, "could not write", exc, item.old)
+                staged = []
+            folders: dict[Path, None] = {}
+            for item in staged:
+                results[item.number] = self._commit(item)
+                if results[item.number].status == "written":
+                    folders[item.target.parent] = None
+            self._flush_folders(list(folders))
+        finally:
+            for item in staged:
+                item.temp.unlink(missing_ok=True)
+        return [results[number] for number in range(len(items))]
+
+    def _stage(self, rel: str, new: bytes, expected_hash: str) -> _Staged | WriteResult:
+        old: bytes | None = None
+        try:
+            target = self._locate(rel, create_parents=False)
+            st = self._check_file(target)
+            old = _read(target)
+            if content_hash(old) != expected_hash:
+                raise _Stop("conflict", _CONFLICT_MSG)
+            if new == old:
+                return WriteResult(
+                    rel, "unchanged", "already up to date", expected_hash, expected_hash, old
+                )
+            temp = self._write_temp(target, new, like=st, sync=False)
+            return _Staged(-1, rel, target, temp, st, expected_hash, new, old)
+        except (_Stop, OSError) as problem:
+            return self._outcome(rel, "could not write", problem, old)
+
+    def _commit(self, item: _Staged) -> WriteResult:
+        try:
+            try:
+                self._call_hook("before-replace")
+                self._recheck(item.target, item.st, item.expected_hash)
+                _replace(item.temp, item.target)
+            finally:
+                item.temp.unlink(missing_ok=True)
+            self._call_hook("after-replace")
+        except (_Stop, OSError) as problem:
+            return self._outcome(item.rel, "could not write", problem, item.old)
+        return WriteResult(
+            item.rel, "written", "written", item.expected_hash, content_hash(item.new), item.old
+        )
+
+    def _flush(self, temps: list[Path]) -> None:
+        """Make the temp files durable: one syncfs on Linux, else an fsync per file."""
+        if not temps:
+            return
+        if syncfs(self.root):
+            return
+        for temp in temps:
+            fd = os.open(temp, os.O_RDONLY | _NOFOLLOW | _BINARY)
+            try:
+                _fsync(fd)
+            finally:
+                os.close(fd)
+
+    def _flush_folders(self, folders: list[Path]) -> None:
+        if not folders:
+            return
+        try:
+            if syncfs(self.root):
+                return
+        except OSError as exc:
+            log.debug("could not sync the vault's file system: %s", exc)
+        for folder in folders:
+            _fsync_dir(folder)
 
     def create(self, rel: str, data: bytes) -> WriteResult:
         """Create a new file; never overwrites anything, creates missing parent folders."""
@@ -362,8 +466,13 @@ class SafeWriter:
             raise _Stop("conflict", _CONFLICT_MSG) from None
 
     # ----------------------------------------------------------------- disk steps
-    def _write_temp(self, target: Path, data: bytes, *, like: os.stat_result | None) -> Path:
-        """Write data beside target under a hidden name, with like's owner and mode."""
+    def _write_temp(
+        self, target: Path, data: bytes, *, like: os.stat_result | None, sync: bool = True
+    ) -> Path:
+        """Write data beside target under a hidden name, with like's owner and mode.
+
+        sync=False leaves the flush to the caller (write_many flushes all temp files at once).
+        """
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY
         while True:
             temp = target.with_name(_temp_name(target.name, "tmp"))
@@ -380,7 +489,8 @@ class SafeWriter:
                     view = view[os.write(fd, view) :]
                 if like is not None:
                     self._copy_owner_and_mode(fd, temp, like)
-                _fsync(fd)
+                if sync:
+                    _fsync(fd)
             finally:
                 os.close(fd)  # close can report delayed write errors (NFS); let them count
             self._call_hook("after-temp-write")

@@ -37,9 +37,7 @@ _CALLOUT = re.compile(r"^[ \t]*>[ \t]*\[!confidential\][+-]?", re.IGNORECASE)
 _QUOTED = re.compile(r"^[ \t]*>")
 _OPEN = re.compile(r"%%[ \t]*confidential[ \t]*%%", re.IGNORECASE)
 _CLOSE = re.compile(r"%%[ \t]*/[ \t]*confidential[ \t]*%%", re.IGNORECASE)
-_MARKERS = re.compile(
-    r"%%[ \t]*/?[ \t]*confidential[ \t]*%%|\[!confidential\][+-]?", re.IGNORECASE
-)
+_MARKERS = re.compile(r"%%[ \t]*/?[ \t]*confidential[ \t]*%%|\[!confidential\][+-]?", re.IGNORECASE)
 _LEADER = re.compile(r"^(?:>\s*|[-*+]\s+|\d{1,9}[.)]\s+|\[.\]\s+)+")
 _SPACES = re.compile(r"\s+")
 _LINES = re.compile(r"\r\n|\r|\n")
@@ -63,7 +61,7 @@ def split_lines(text: str) -> list[str]:
     return _LINES.split(text)
 
 
-def _body_first_line(text: str) -> int:
+def body_first_line(text: str) -> int:
     """0-based index of the first body line."""
     block = find_frontmatter(text)
     return 0 if block is None else len(_LINES.findall(text, 0, block.body_start))
@@ -79,7 +77,7 @@ def confidential_line_numbers(
 ) -> frozenset[int]:
     """1-based numbers of the note's confidential lines (frontmatter as parsed by the caller)."""
     lines = split_lines(text)
-    first = _body_first_line(text)
+    first = body_first_line(text)
     if frontmatter_confidential(frontmatter):
         return frozenset(range(first + 1, len(lines) + 1))
     found: set[int] = set()

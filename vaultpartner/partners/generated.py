@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +34,7 @@ class GeneratedState:
     def record(self, path: str, digest: str) -> None:
         self.hashes[path] = digest
 
-    def forget_missing(self, existing: Mapping[str, object]) -> None:
+    def forget_missing(self, existing: Collection[str]) -> None:
         """Drop records of notes that no longer exist (deleted or moved by the user)."""
         for path in [p for p in self.hashes if p not in existing]:
             del self.hashes[path]

@@ -23,6 +23,8 @@ UNTITLED = "Untitled"
 _FORBIDDEN = re.compile(r'[*"\\/<>:|?#^\[\]\x00-\x1f\x7f\u0085\u2028\u2029]')
 _INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
 _SPACES = re.compile(r"\s+")
+# Template and Templater delimiters: harmless in a name, but links to the note would carry them.
+_EXECUTABLE = re.compile(r"\{\{|\}\}|\{%|%\}|<%|%>")
 _DOTS = re.compile(r"\.{2,}")
 _RESERVED = frozenset(
     {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
@@ -52,6 +54,8 @@ def _trim(name: str) -> str:
 def safe_stem(raw: str, *, max_bytes: int = MAX_STEM_BYTES) -> str:
     """A file name stem (no extension) that every OS and Obsidian accept, never empty."""
     name = unicodedata.normalize("NFC", raw)
+    while _EXECUTABLE.search(name):
+        name = _EXECUTABLE.sub(" ", name)
     name = _FORBIDDEN.sub(" ", name)
     name = "".join(" " if unicodedata.category(ch) in _INVISIBLE else ch for ch in name)
     name = _DOTS.sub(".", name)
@@ -92,9 +96,7 @@ def note_path(folder: str, stem: str) -> str:
     return f"{folder}/{stem}{NOTE_SUFFIX}" if folder else f"{stem}{NOTE_SUFFIX}"
 
 
-def unique_note_path(
-    folder: str, stem: str, taken: Callable[[str], bool] | Iterable[str]
-) -> str:
+def unique_note_path(folder: str, stem: str, taken: Callable[[str], bool] | Iterable[str]) -> str:
     """folder/stem.md, or folder/stem 2.md, stem 3.md... : the first name not taken.
 
     `taken` is a predicate or a collection of vault paths; comparison ignores case and

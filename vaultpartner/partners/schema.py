@@ -98,9 +98,9 @@ def is_recruiter_note(note: Note, config: PartnersConfig) -> bool:
     """Whether any configured selector (type, tag, folder) marks the note as a recruiter note."""
     meta = note.frontmatter or {}
     kind = meta.get("type")
-    if config.recruiter_type and isinstance(kind, str):
-        if lookup_key(kind.strip()) == lookup_key(config.recruiter_type):
-            return True
+    wanted = lookup_key(config.recruiter_type.strip())
+    if wanted and isinstance(kind, str) and lookup_key(kind.strip()) == wanted:
+        return True
     tag = lookup_key(config.recruiter_tag.strip().lstrip("#"))
     if tag and any(lookup_key(t) == tag for t in note.tags):
         return True
@@ -110,7 +110,9 @@ def is_recruiter_note(note: Note, config: PartnersConfig) -> bool:
 
 def excluded(config: PartnersConfig, exclude_folders: Sequence[str]) -> Callable[[str], bool]:
     """Whether a path lies under the templates folder or one of the excluded folders."""
-    folders = [f for f in (_folder_key(config.templates_folder), *map(_folder_key, exclude_folders)) if f]
+    folders = [
+        f for f in (_folder_key(config.templates_folder), *map(_folder_key, exclude_folders)) if f
+    ]
     return lambda path: any(is_within(path, folder) for folder in folders)
 
 
@@ -212,7 +214,7 @@ def _contact_problem(key: str, item: object) -> str | None:
 def _company(reader: _Reader) -> str | None:
     value = reader.get("company")
     if value is None:
-        reader.problem("company", "company is missing; add a quoted link like \"[[Яндекс]]\"", "info")
+        reader.problem("company", 'company is missing; add a quoted link like "[[Яндекс]]"', "info")
         return None
     if isinstance(value, str):
         match = _LINK.fullmatch(value.strip())

@@ -1,0 +1,310 @@
+"""`vaultpartner fix`: renames outside Obsidian, alias links, spelling drift, renamed headings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import make_vault, read_vault
+
+from vaultpartner.cli import main
+from vaultpartner.fixing import detect_renames, heading_change
+from vaultpartner.snapshot import FileRecord, Snapshot
+
+
+def invoke(*args: str | Path, stdin: str | None = None) -> Result:
+    return CliRunner().invoke(
+        main, [str(arg) for arg in args], prog_name="vaultpartner", input=stdin
+    )
+
+
+def audit(vault: Path) -> None:
+    assert invoke("audit", vault).exit_code in (0, 1)
+
+
+def fix(vault: Path, *extra: str, stdin: str | None = None) -> Result:
+    return invoke("fix", vault, *extra, stdin=stdin)
+
+
+OLD = "# Old\n\n## H\n\ntext\n"
+LINKS = (
+    '---\nrelated: "[[Old]]"\n---\n'
+    "[[Old]] and [[Old|x]] and ![[Old#H]] and [t](Old.md)\n"
+    "`[[Old]]` stays\n"
+)
+LINKS_FIXED = (
+    '---\nrelated: "[[New]]"\n---\n'
+    "[[New]] and [[New|x]] and ![[New#H]] and [t](New.md)\n"
+    "`[[Old]]` stays\n"
+)
+
+
+def test_rename_by_file_manager_after_audit_is_fixed_exactly(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "v", {"Old.md": OLD, "A.md": LINKS})
+    audit(vault)
+    os.rename(vault / "Old.md", vault / "New.md")
+    result = fix(vault)
+    assert result.exit_code == 0, result.output
+    assert read_vault(vault)["A.md"] == LINKS_FIXED.encode()
+    assert "A.md:2: [[Old]] -> [[New]] (Old.md was renamed to New.md outside Obsidian)" in (
+        result.stdout
+    )
+    assert "A.md:4: [t](Old.md) -> [t](New.md)" in result.stdout
+    assert "run " in result.stdout
+    again = fix(vault)  # idempotent
+    assert again.exit_code == 0, again.output
+    assert "no link needed fixing" in again.stdout
+    assert read_vault(vault)["A.md"] == LINKS_FIXED.encode()
+
+
+def test_rename_noticed_by_two_audits_is_still_fixed(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "v", {"Old.md": OLD, "A.md": LINKS})
+    audit(vault)
+    os.rename(vault / "Old.md", vault / "New.md")
+    audit(vault)
+    audit(vault)
+    assert fix(vault).exit_code == 0
+    assert read_vault(vault)["A.md"] == LINKS_FIXED.encode()
+
+
+def test_folder_rename(tmp_path: Path) -> None:
+    files = {
+        "Люди/Анна.md": "# Анна\n",
+        "Люди/Борис.md": "# Борис\n",
+        "Hub.md": "[[Люди/Анна]] [[Борис]] [x](Люди/Анна.md)\n",
+    }
+    vault = make_vault(tmp_path / "v", files)
+    audit(vault)
+    os.rename(vault / "Люди", vault / "Рекрутеры")
+    result = fix(vault)
+    assert result.exit_code == 0, result.output
+    # Борис is unique, so [[Борис]] still resolves and is not touched.
+    assert read_vault(vault)["Hub.md"] == "[[Анна]] [[Борис]] [x](Анна.md)\n".encode()
+
+
+def test_delete_and_create_with_same_content_is_a_rename(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "v", {"Old.md": OLD, "A.md": "[[Old]]\n"})
+    audit(vault)
+    data = (vault / "Old.md").read_bytes()
+    (vault / "Old.md").unlink()
+    (vault / "Notes").mkdir()
+    (vault / "Notes" / "Renamed.md").write_bytes(data)
+    assert fix(vault).exit_code == 0
+    assert read_vault(vault)["A.md"] == b"[[Renamed]]\n"
+
+
+def test_ambiguous_rename_is_listed_not_fixed(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "v", {"Old.md": OLD, "A.md": "[[Old]]\n"})
+    audit(vault)
+    os.rename(vault / "Old.md", vault / "One.md")
+    (vault / "Two.md").write_text(OLD, encoding="utf-8")
+    before = read_vault(vault)
+    result = fix(vault)
+    assert result.exit_code == 1
+    assert read_vault(vault) == before
+    assert "Old.md is gone and 2 new files have the same content (One.md, Two.md)" in (
+        result.stderr.replace("\n", " ")
+    )
+    assert "not fixed: A.md:1:" in result.stdout
+
+
+def test_alias_link(tmp_path: Path) -> None:
+    files = {
+        "Anna.md": "---\naliases: [Аня]\n---\nAnna\n",
+        "A.md": "[[Аня]] ![[Аня#H]] [[Аня|she]]\n\n| a | [[Аня]] |\n|---|---|\n[x](Аня.md)\n",
+    }
+    vault = make_vault(tmp_path / "v", files)
+    result = fix(vault)
+    assert (
+        read_vault(vault)["A.md"]
+        == (
+            "[[Anna|Аня]] ![[Anna#H|Аня]] [[Anna|she]]\n\n| a | [[Anna\\|Аня]] |\n|---|---|\n"
+            "[x](Аня.md)\n"
+        ).encode()
+    )
+    assert result.exit_code == 1  # the Markdown link is left alone and listed
+    assert "not fixed: A.md:5:" in result.stdout
+
+
+def test_alias_fix_can_be_turned_off(tmp_path: Path) -> None:
+    files = {
+        "vaultpartner.toml": "[links]\nfix_aliases = false\n",
+        "Anna.md": "---\naliases: [Аня]\n---\n",
+        "A.md": "[[Аня]]\n",
+    }
+    vault = make_vault(tmp_path / "v", files)
+    assert fix(vault).exit_code == 1
+    assert read_vault(vault)["A.md"] == "[[Аня]]\n".encode()
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_spelling_drift_only_when_configured(tmp_path: Path, enabled: bool) -> None:
+    files = {
+        "vaultpartner.toml": f"[links]\nfix_case = {str(enabled).lower()}\n",
+        "Ёлка.md": "x\n",
+        "Café.md": "y\n",
+        "A.md": "[[Елка]] [[Cafe|c]] [[Рекрутнг]]\n",
+    }
+    vault = make_vault(tmp_path / "v", files)
+    result = fix(vault)
+    expected = "[[Ёлка]] [[Café|c]] [[Рекрутнг]]\n" if enabled else files["A.md"]
+    assert read_vault(vault)["A.md"] == expected.encode()
+    assert result.exit_code == 1  # [[Рекрутнг]] is only listed
+
+
+HEADINGS = "# Title\n\n## Контакты\n\ntext\n\n## Other\n"
+
+
+def test_renamed_heading(tmp_path: Path) -> None:
+    files = {
+        "Note.md": HEADINGS,
+        "A.md": "[[Note#Контакты]] ![[Note#Title#Контакты|c]] [x](Note.md#Контакты) [[Note#Other]]\n",
+    }
+    vault = make_vault(tmp_path / "v", files)
+    audit(vault)
+    (vault / "Note.md").write_text(HEADINGS.replace("Контакты", "Связь и контакты"), "utf-8")
+    result = fix(vault)
+    assert result.exit_code == 0, result.output
+    assert (
+        read_vault(vault)["A.md"]
+        == (
+            "[[Note#Связь и контакты]] ![[Note#Title#Связь и контакты|c]] "
+            "[x](Note.md#Связь%20и%20контакты) [[Note#Other]]\n"
+        ).encode()
+    )
+
+
+def test_two_renamed_headings_are_not_fixed(tmp_path: Path) -> None:
+    files = {"Note.md": HEADINGS, "A.md": "[[Note#Контакты]]\n"}
+    vault = make_vault(tmp_path / "v", files)
+    audit(vault)
+    changed = HEADINGS.replace("Контакты", "Связь").replace("Other", "Другое")
+    (vault / "Note.md").write_text(changed, "utf-8")
+    result = fix(vault)
+    assert result.exit_code == 1
+    assert read_vault(vault)["A.md"] == "[[Note#Контакты]]\n".encode()
+    assert "not fixed: A.md:1:" in result.stdout
+
+
+def test_dry_run_writes_nothing_and_exits_1(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "v", {"Old.md": OLD, "A.md": LINKS})
+    audit(vault)
+    os.rename(vault / "Old.md", vault / "New.md")
+    before = read_vault(vault)
+    result = fix(vault, "--dry-run")
+    assert result.exit_code == 1
+    assert read_vault(vault) == before
+    assert "-[[Old]] and [[Old|x]]" in result.stdout
+    assert "+[[New]] and [[New|x]]" in result.stdout
+    # the dry run keeps the rename in mind: the real run still fixes it
+    assert fix(vault).exit_code == 0
+    assert read_vault(vault)["A.md"] == LINKS_FIXED.encode()
+
+
+def test_interactive_asks_link_by_link(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "v", {"Old.md": OLD, "A.md": "[[Old]] [[Old|x]]\n"})
+    audit(vault)
+    os.rename(vault / "Old.md", vault / "New.md")
+    result = fix(vault, "--interactive", stdin="y\nn\n")
+    assert result.exit_code == 1
+    assert read_vault(vault)["A.md"] == b"[[New]] [[Old|x]]\n"
+    assert "declined: A.md:1: [[Old|x]] -> [[New|x]]" in result.stdout
+
+
+def test_undo_of_a_fix_restores_bytes(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "v", {"Old.md": OLD, "A.md": LINKS})
+    audit(vault)
+    os.rename(vault / "Old.md", vault / "New.md")
+    before = read_vault(vault)
+    assert fix(vault).exit_code == 0
+    assert read_vault(vault) != before
+    assert invoke("undo", vault).exit_code == 0
+    assert read_vault(vault) == before
+
+
+def test_symlinked_notes_are_not_edited(tmp_path: Path) -> None:
+    outside = make_vault(tmp_path / "outside", {"L.md": "[[Old]]\n"})
+    vault = make_vault(tmp_path / "v", {"Old.md": OLD})
+    (vault / "Linked").symlink_to(outside, target_is_directory=True)
+    audit(vault)
+    os.rename(vault / "Old.md", vault / "New.md")
+    result = fix(vault)
+    assert result.exit_code == 1
+    assert (outside / "L.md").read_bytes() == b"[[Old]]\n"
+    assert (
+        "Linked/L.md:1: [[Old]] not fixed: the note is excluded or reached through a symlink"
+        in (result.stderr.replace("\n", " "))
+    )
+
+
+def test_without_snapshot_renames_are_not_guessed(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "v", {"New.md": OLD, "A.md": "[[Old]]\n"})
+    result = fix(vault)
+    assert result.exit_code == 1
+    assert "no index snapshot" in result.stderr
+    assert read_vault(vault)["A.md"] == b"[[Old]]\n"
+
+
+def _record(path: str, identity: str, size: int = 10) -> FileRecord:
+    return FileRecord(path, size, 0, identity, ())
+
+
+def test_detect_renames_pairs_one_to_one_and_by_name() -> None:
+    before = Snapshot(
+        {p: _record(p, i) for p, i in [("a.md", "n:1"), ("F/x.md", "n:2"), ("F/y.md", "n:2")]}
+    )
+    now = Snapshot(
+        {p: _record(p, i) for p, i in [("b.md", "n:1"), ("G/x.md", "n:2"), ("G/y.md", "n:2")]}
+    )
+    found = detect_renames(before, now)
+    assert found.renames == {"a.md": "b.md", "F/x.md": "G/x.md", "F/y.md": "G/y.md"}
+    assert found.uncertain == []
+    empty_before = Snapshot({"e.md": _record("e.md", "n:0", size=0)})
+    empty_now = Snapshot({"f.md": _record("f.md", "n:0", size=0)})
+    assert detect_renames(empty_before, empty_now).renames == {}
+
+
+def test_heading_change_needs_exactly_one_text_change() -> None:
+    was = ((1, "A"), (2, "B"))
+    assert heading_change(was, ((1, "A"), (2, "C"))) == 1
+    assert heading_change(was, ((1, "X"), (2, "C"))) is None
+    assert heading_change(was, ((1, "A"), (3, "C"))) is None
+    assert heading_change(was, ((1, "A"),)) is None
+    assert heading_change(was, was) is None
+
+
+def test_moves_made_by_mv_are_not_renames_outside(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "v", {"Old.md": OLD, "A.md": "[[Old]]\n"})
+    audit(vault)
+    assert invoke("mv", vault, "Old.md", "New.md").exit_code == 0
+    assert read_vault(vault)["A.md"] == b"[[New]]\n"
+    # a link to a note "Old" not written yet is not a link to the moved note
+    (vault / "B.md").write_text("[[Old]]\n", encoding="utf-8")
+    result = fix(vault)
+    assert result.exit_code == 1  # listed as broken, not rewritten
+    assert read_vault(vault)["B.md"] == b"[[Old]]\n"
+
+
+def test_rename_outside_then_mv_is_still_fixed(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "v", {"Old.md": OLD, "Other.md": "o\n", "A.md": "[[Old]]\n"})
+    audit(vault)
+    os.rename(vault / "Old.md", vault / "New.md")
+    assert invoke("mv", vault, "Other.md", "Moved.md").exit_code == 0
+    assert fix(vault).exit_code == 0
+    assert read_vault(vault)["A.md"] == b"[[New]]\n"
+
+
+def test_renamed_heading_seen_by_audits_and_renamed_note(tmp_path: Path) -> None:
+    files = {"Note.md": HEADINGS, "A.md": "[[Note#Контакты]] [[#Local]]\n\n# Local\n"}
+    vault = make_vault(tmp_path / "v", files)
+    audit(vault)
+    (vault / "Note.md").write_text(HEADINGS.replace("Контакты", "Связь"), "utf-8")
+    audit(vault)
+    os.rename(vault / "Note.md", vault / "Renamed.md")
+    audit(vault)
+    (vault / "A.md").write_text("[[Note#Контакты]] [[#Local]]\n\n# Локально\n", "utf-8")
+    result = fix(vault)
+    assert result.exit_code == 0, result.output
+    assert read_vault(vault)["A.md"] == "[[Renamed#Связь]] [[#Локально]]\n\n# Локально\n".encode()

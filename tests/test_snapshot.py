@@ -1,0 +1,114 @@
+"""The index snapshot: in the state folder only, atomic, versioned, never trusted when damaged."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import make_vault, read_vault
+
+from vaultpartner.cli import main
+from vaultpartner.snapshot import (
+    SNAPSHOT_FILE,
+    build_snapshot,
+    load_snapshot,
+    save_snapshot,
+)
+from vaultpartner.state import vault_state_dir
+from vaultpartner.vaultfs import load_vault
+
+FILES = {"Note.md": "# A\n\n## B\n", "img.png": b"\x89PNG" + bytes(200_000), "x/Other.md": "hi\n"}
+
+
+def _snapshot_path(vault: Path) -> Path:
+    return vault_state_dir(vault) / SNAPSHOT_FILE
+
+
+def test_build_save_load_round_trip(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "v", FILES)
+    state = tmp_path / "state"
+    state.mkdir()
+    snapshot = build_snapshot(load_vault(vault, max_bytes=1 << 20))
+    save_snapshot(state, vault, snapshot)
+    loaded = load_snapshot(state, vault)
+    assert loaded is not None
+    assert dict(loaded.files) == dict(snapshot.files)
+    note = loaded.files["Note.md"]
+    assert note.headings == ((1, "A"), (2, "B"))
+    assert note.identity.startswith("n:")
+    image = loaded.files["img.png"]
+    assert image.identity.startswith("a:")
+    assert image.headings is None
+    assert [p.name for p in state.iterdir()] == [SNAPSHOT_FILE]  # no temp file left
+
+
+def test_unchanged_attachments_are_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault = make_vault(tmp_path / "v", FILES)
+    loaded = load_vault(vault, max_bytes=1 << 20)
+    first = build_snapshot(loaded)
+    import vaultpartner.snapshot as module
+
+    def fail(*_args: object) -> str:
+        raise AssertionError("an unchanged attachment was read")
+
+    monkeypatch.setattr(module, "_edge_hash", fail)
+    assert build_snapshot(loaded, first).files["img.png"] == first.files["img.png"]
+
+
+def test_audit_saves_the_snapshot_outside_the_vault(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "v", FILES)
+    before = read_vault(vault)
+    result = CliRunner().invoke(main, ["audit", str(vault)])
+    assert result.exit_code == 0, result.output
+    assert _snapshot_path(vault).is_file()
+    assert read_vault(vault) == before  # nothing inside the vault, not even hidden
+    document = json.loads(_snapshot_path(vault).read_text(encoding="utf-8"))
+    assert document["version"] == 1
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"{not json", b'{"version": 99}', b"[]", b'{"version": 1, "tool": "vaultpartner"}'],
+)
+def test_damaged_snapshot_is_ignored_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, content: bytes
+) -> None:
+    vault = make_vault(tmp_path / "v", FILES)
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / SNAPSHOT_FILE).write_bytes(content)
+    with caplog.at_level(logging.WARNING):
+        assert load_snapshot(state, vault) is None
+    assert "ignoring the index snapshot" in caplog.text
+
+
+def test_snapshot_of_another_vault_is_not_trusted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    one = make_vault(tmp_path / "one", FILES)
+    two = make_vault(tmp_path / "two", FILES)
+    state = tmp_path / "state"
+    state.mkdir()
+    save_snapshot(state, one, build_snapshot(load_vault(one, max_bytes=1 << 20)))
+    with caplog.at_level(logging.WARNING):
+        assert load_snapshot(state, two) is None
+    assert "another vault" in caplog.text
+
+
+def test_fix_with_a_damaged_snapshot_changes_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    vault = make_vault(tmp_path / "v", {"New.md": "# x\n", "A.md": "[[Old]]\n"})
+    assert CliRunner().invoke(main, ["audit", str(vault)]).exit_code == 0
+    _snapshot_path(vault).write_bytes(b"\x00garbage")
+    with caplog.at_level(logging.WARNING):
+        result = CliRunner().invoke(main, ["fix", str(vault)])
+    assert result.exit_code == 1
+    assert "ignoring the index snapshot" in caplog.text
+    assert read_vault(vault)["A.md"] == b"[[Old]]\n"
+    assert load_snapshot(_snapshot_path(vault).parent, vault) is not None  # saved afresh

@@ -1,0 +1,184 @@
+"""The body of `vaultpartner fix`, and saving the index snapshot after every command."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from vaultpartner import app
+from vaultpartner.apply import Applier, ApplyReport, diffs
+from vaultpartner.console import print_lines, print_warning
+from vaultpartner.edits import decode_note
+from vaultpartner.errors import EXIT_FINDINGS, EXIT_OK, VaultPartnerError
+from vaultpartner.findings import Finding
+from vaultpartner.fixing import (
+    FixChange,
+    FixInputs,
+    build_plan,
+    carry_forward,
+    describe,
+    leftovers,
+    plan_fix,
+)
+from vaultpartner.index import FileEntry
+from vaultpartner.note import Link, parse_note
+from vaultpartner.paths import is_within
+from vaultpartner.snapshot import Snapshot, build_snapshot, load_snapshot, save_snapshot
+from vaultpartner.state import ensure_vault_state_dir
+from vaultpartner.vaultfs import LoadedVault
+
+log = logging.getLogger(__name__)
+_WIKILINK = re.compile(r"\[\[.*?\]\]")
+
+Confirm = Callable[[str], bool]
+
+
+def record_snapshot(
+    session: app.Session,
+    vault: LoadedVault | None = None,
+    *,
+    known: Mapping[str, str] | None = None,
+    handled: bool = False,
+    use_cache: bool = True,
+) -> None:
+    """Save the index snapshot in the state folder; never fails the command.
+
+    `known`: moves vaultpartner made itself in this run. `handled`: `fix` dealt with every
+    pending rename and heading change, so they are not carried forward.
+    """
+    try:
+        state = ensure_vault_state_dir(session.root, override=session.state_override)
+        loaded = vault if vault is not None else app.load(session, use_cache=use_cache)
+        previous = load_snapshot(state, session.root)
+        now = build_snapshot(loaded, previous)
+        if not handled:
+            now = carry_forward(previous, now, known=known or {})
+        save_snapshot(state, session.root, now)
+    except (OSError, VaultPartnerError) as exc:
+        log.warning("could not save the index snapshot: %s", exc)
+
+
+def _note_reader(vault: LoadedVault) -> Callable[[str, Link], bool]:
+    """Whether a body link sits on a line with another `|` (a table row: use `\\|`)."""
+    texts: dict[str, str] = {}
+
+    def in_table(source: str, link: Link) -> bool:
+        if link.place != "body":
+            return False
+        if source not in texts:
+            try:
+                texts[source] = decode_note(Path(vault.os_paths[source]).read_bytes())[0]
+            except (OSError, KeyError, UnicodeDecodeError):
+                texts[source] = ""
+        text = texts[source]
+        start = max(text.rfind("\n", 0, link.start), text.rfind("\r", 0, link.start)) + 1
+        ends = [i for i in (text.find("\n", link.end), text.find("\r", link.end)) if i >= 0]
+        end = min(ends) if ends else len(text)
+        around = text[start : link.start] + " " + text[link.end : end]
+        return "|" in _WIKILINK.sub("", around)
+
+    return in_table
+
+
+def _writable(session: app.Session, vault: LoadedVault) -> Callable[[str], bool]:
+    """Notes fix may edit: not reached through a symlink, not excluded by the config."""
+
+    def check(path: str) -> bool:
+        entry = vault.index.files.get(path)
+        return not (entry is not None and entry.symlinked) and not session.config.is_excluded(path)
+
+    return check
+
+
+def _inputs(session: app.Session, vault: LoadedVault, before: Snapshot | None) -> FixInputs:
+    folders = session.template_folders()
+    return FixInputs(
+        index=vault.index,
+        before=before,
+        now=build_snapshot(vault, before),
+        link_format=session.obsidian.new_link_format,
+        fix_aliases=session.config.links.fix_aliases,
+        fix_case=session.config.links.fix_case,
+        writable=_writable(session, vault),
+        suggestable=lambda path: not any(is_within(path, folder) for folder in folders),
+        in_table=_note_reader(vault),
+    )
+
+
+def _after_writes(vault: LoadedVault, report: ApplyReport) -> LoadedVault:
+    """The vault with the notes this run wrote parsed again (for the snapshot)."""
+    written = [o.path for o in report.outcomes if o.status == "written"]
+    entries, notes = [], []
+    for path in written:
+        try:
+            data = Path(vault.os_paths[path]).read_bytes()
+        except (OSError, KeyError):
+            continue
+        entry = vault.index.files[path]
+        entries.append(FileEntry(path, len(data), entry.symlinked))
+        notes.append(parse_note(path, data))
+    return dataclasses.replace(vault, index=vault.index.updated(files=entries, notes=notes))
+
+
+def run_fix(
+    session: app.Session,
+    *,
+    dry_run: bool,
+    interactive: bool,
+    command: str,
+    confirm: Confirm | None = None,
+) -> int:
+    vault = app.load(session)
+    state = ensure_vault_state_dir(session.root, override=session.state_override)
+    before = load_snapshot(state, session.root)
+    if before is None:
+        print_warning(
+            "no index snapshot from an earlier run: renames made outside Obsidian cannot be "
+            "detected this time (one is saved now for the next run)"
+        )
+    result = plan_fix(_inputs(session, vault, before))
+    audit_result, _language = app.audit(session, vault)
+    listed = list(leftovers(audit_result.findings, result))
+    changes = result.changes
+    declined: list[FixChange] = []
+    if interactive and not dry_run and changes:
+        ask = confirm if confirm is not None else (lambda _text: False)
+        accepted = [c for c in changes if ask(f"{describe(c)}\n  fix this link?")]
+        declined = [c for c in changes if c not in accepted]
+        changes = accepted
+    plan = build_plan(vault.index, changes, result.notices)
+    if dry_run:
+        for text in diffs(session.root, plan):
+            sys.stdout.write(text)
+        _list(listed, result.notices, declined)
+        record_snapshot(session, vault)
+        pending = not plan.empty or listed or result.notices
+        return EXIT_FINDINGS if pending else EXIT_OK
+    report = ApplyReport(None, ())
+    if not plan.empty:
+        with Applier(session.root, state, command=command) as applier:
+            report = applier.apply(plan)
+    failed = {o.path for o in report.failed}
+    done = [c for c in changes if c.source not in failed]
+    print_lines([describe(change) for change in done] or ["no link needed fixing"])
+    for outcome in report.failed:
+        print_warning(f"{outcome.path}: {outcome.message}")
+    _list(listed, result.notices, declined)
+    if report.run_id:
+        print_lines([f"run {report.run_id} (undo with: vaultpartner undo VAULT {report.run_id})"])
+    complete = not failed and not declined
+    record_snapshot(session, _after_writes(vault, report), handled=complete)
+    problems = failed or declined or listed or result.notices
+    return EXIT_FINDINGS if problems else EXIT_OK
+
+
+def _list(listed: list[Finding], notices: list[str], declined: list[FixChange]) -> None:
+    lines = [f"not fixed: {f.path}:{f.line}: {f.message}" for f in listed]
+    lines.extend(f"declined: {describe(change)}" for change in declined)
+    print_lines(lines)
+    for notice in notices:
+        print_warning(notice)

@@ -1,0 +1,247 @@
+"""The bodies of `followups`, `new recruiter` and the demo's follow-ups: functions returning exit
+codes. Reading and writing happen here; deciding happens in partners.planner (pure)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+from vaultpartner import app
+from vaultpartner.apply import Applier, ApplyReport, diffs
+from vaultpartner.console import print_lines, print_warning
+from vaultpartner.dates import as_date
+from vaultpartner.digest import content_hash
+from vaultpartner.edits import decode_note
+from vaultpartner.errors import EXIT_FINDINGS, EXIT_OK, VaultPartnerError
+from vaultpartner.linkcmds import writable
+from vaultpartner.partners import notes
+from vaultpartner.partners.generated import load_state, save_state
+from vaultpartner.partners.history import build_histories
+from vaultpartner.partners.names import fold, note_path, safe_folder, safe_stem
+from vaultpartner.partners.planner import (
+    FollowupPlan,
+    PlannerInput,
+    digest_path,
+    plan_followups,
+)
+from vaultpartner.partners.schema import excluded, load_recruiters
+from vaultpartner.paths import is_within
+from vaultpartner.plan import FileCreate, Plan
+from vaultpartner.state import ensure_vault_state_dir
+from vaultpartner.vaultfs import LoadedVault
+
+
+class VaultTexts(Mapping[str, str]):
+    """Note texts (UTF-8, BOM removed), read from disk on first use."""
+
+    def __init__(self, vault: LoadedVault) -> None:
+        self._vault = vault
+        self._cache: dict[str, str | None] = {}
+
+    def _load(self, path: str) -> str | None:
+        if path not in self._cache:
+            text: str | None = None
+            os_path = self._vault.os_paths.get(path)
+            if os_path is not None and path in self._vault.index.notes:
+                try:
+                    text = decode_note(Path(os_path).read_bytes())[0]
+                except (OSError, UnicodeDecodeError):
+                    text = None
+            self._cache[path] = text
+        return self._cache[path]
+
+    def __getitem__(self, path: str) -> str:
+        text = self._load(path)
+        if text is None:
+            raise KeyError(path)
+        return text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._vault.index.notes)
+
+    def __len__(self) -> int:
+        return len(self._vault.index.notes)
+
+
+def vault_templates(session: app.Session) -> Path | None:
+    """The vault's templates folder (partners.templates_folder), if it exists inside the vault."""
+    folder = session.config.partners.templates_folder.strip().strip("/")
+    if not folder:
+        return None
+    path = session.root / folder
+    real_root = os.path.realpath(session.root)
+    if not path.is_dir() or not os.path.realpath(path).startswith(real_root + os.sep):
+        return None
+    return path
+
+
+def _writable(session: app.Session, vault: LoadedVault) -> Callable[[str], bool]:
+    base = writable(session, vault)
+    folders = session.template_folders()
+    return lambda path: base(path) and not any(is_within(path, f) for f in folders)
+
+
+def profile_changed(session: app.Session, vault: LoadedVault) -> dt.date | None:
+    """When my profile note last changed: its `updated` property, else the file's date."""
+    wanted = session.config.partners.profile_note.strip().removesuffix(".md")
+    if not wanted:
+        return None
+    resolution = vault.index.resolve(wanted, "")
+    note = vault.index.notes.get(resolution.path or "")
+    if note is None:
+        return None
+    updated = as_date((note.frontmatter or {}).get("updated"))
+    if updated is not None:
+        return updated
+    try:
+        mtime = os.stat(vault.os_paths[note.path]).st_mtime
+    except (KeyError, OSError):
+        return None
+    return dt.date.fromtimestamp(mtime)
+
+
+def planner_input(
+    session: app.Session, vault: LoadedVault, *, today: dt.date
+) -> tuple[PlannerInput, Path | None]:
+    config = session.config.partners
+    texts = VaultTexts(vault)
+    templates = list(session.template_folders())
+    skip = excluded(config, templates)
+    recruiters, _problems = load_recruiters(vault.index, texts, config, templates)
+    histories, _ = build_histories(
+        recruiters,
+        vault.index,
+        texts,
+        tasks_global_filter=session.obsidian.tasks_global_filter,
+        skip=lambda path: skip(path) or session.config.is_excluded(path),
+    )
+    state = session.state_dir
+    renderer = notes.Renderer(session.language_for(vault), vault_templates(session))
+    style = notes.TaskStyle(
+        session.obsidian.tasks_format,
+        session.obsidian.tasks_global_filter,
+        session.obsidian.tasks_set_created_date,
+    )
+    inp = PlannerInput(
+        index=vault.index,
+        texts=texts,
+        histories=histories,
+        config=config,
+        today=today,
+        style=style,
+        link_format=session.obsidian.new_link_format,
+        renderer=renderer,
+        generated=load_state(state),
+        profile_changed=profile_changed(session, vault),
+        writable=_writable(session, vault),
+    )
+    return inp, state
+
+
+def describe(result: FollowupPlan) -> list[str]:
+    """Who is due and why, and what the run will create."""
+    created = {id(item): path for path, item in result.created}
+    lines = []
+    for item in result.due:
+        reasons = ", ".join(f"{r.reason} ({r.detail})" for r in item.reasons)
+        where = created.get(id(item))
+        target = f" -> {where}" if where else ""
+        lines.append(
+            f"due {item.due.isoformat()}  {item.history.recruiter.name}: {reasons}{target}"
+        )
+    for followup in result.open:
+        due = followup.due.isoformat() if followup.due else "?"
+        lines.append(f"open  {followup.path} (due {due})")
+    for note, recruiter, day in result.closed:
+        lines.append(f"done  {note}: contact with {recruiter} recorded on {day.isoformat()}")
+    if not lines:
+        lines.append("no follow-ups are due")
+    return lines
+
+
+def _apply(session: app.Session, plan: Plan, command: str) -> tuple[ApplyReport, Path]:
+    state = ensure_vault_state_dir(session.root, override=session.state_override)
+    with Applier(session.root, state, command=command) as applier:
+        return applier.apply(plan), state
+
+
+def _report(report: ApplyReport, plan: Plan) -> int:
+    for outcome in report.outcomes:
+        if outcome.ok and outcome.status != "unchanged":
+            print_lines([f"{outcome.status} {outcome.path}: {outcome.reason}"])
+    for outcome in report.failed:
+        print_warning(f"{outcome.path}: {outcome.message}")
+    for notice in plan.notices:
+        print_warning(notice)
+    if report.run_id:
+        print_lines([f"run {report.run_id} (undo with: vaultpartner undo VAULT {report.run_id})"])
+    return EXIT_FINDINGS if report.failed or plan.notices else EXIT_OK
+
+
+def run_followups(session: app.Session, *, today: dt.date, dry_run: bool, command: str) -> int:
+    """Plan follow-ups; print the plan (and diffs with dry_run) or apply it."""
+    vault = app.load(session)
+    inp, _state = planner_input(session, vault, today=today)
+    result = plan_followups(inp)
+    print_lines(describe(result))
+    if dry_run:
+        for text in diffs(session.root, result.plan):
+            sys.stdout.write(text)
+        for notice in result.plan.notices:
+            print_warning(notice)
+        return EXIT_FINDINGS if not result.plan.empty else EXIT_OK
+    report, state = _apply(session, result.plan, command)
+    record_generated(state, inp, result, report)
+    return _report(report, result.plan)
+
+
+def record_generated(
+    state: Path, inp: PlannerInput, result: FollowupPlan, report: ApplyReport
+) -> None:
+    """Remember the hashes of the generated notes that were written, and forget deleted ones."""
+    written = {o.path for o in report.outcomes if o.status in ("created", "written", "unchanged")}
+    generated = inp.generated
+    generated.forget_missing(set(inp.index.files) | written)
+    for path, data in result.generated.items():
+        if path in written:
+            generated.record(path, content_hash(data))
+    save_state(state, generated)
+
+
+def run_new_recruiter(session: app.Session, name: str, *, today: dt.date) -> int:
+    """Create a recruiter note from recruiter.md.j2; never overwrites."""
+    vault = app.load(session)
+    config = session.config.partners
+    folder = safe_folder(config.recruiter_folder)
+    path = note_path(folder, safe_stem(name))
+    clash = [p for p in vault.index.files if fold(p) == fold(path)]
+    if clash:
+        raise VaultPartnerError(
+            "a note with this name already exists", path=clash[0], hint="choose another name"
+        )
+    renderer = notes.Renderer(session.language_for(vault), vault_templates(session))
+    context = notes.recruiter_context(
+        name, today=today, recruiter_type=config.recruiter_type, tag=config.recruiter_tag
+    )
+    data = renderer.recruiter(context).encode("utf-8")
+    plan = Plan(creates=[FileCreate(path, data, f"new recruiter {context['name']}")])
+    report, _state = _apply(session, plan, f"new recruiter {path}")
+    code = _report(report, plan)
+    if code == EXIT_OK:
+        print_lines([f"created {session.root / path}"])
+    return code
+
+
+def run_demo_followups(session: app.Session, today: dt.date) -> int:
+    """Write the sample vault's follow-ups and digest, and say where they are."""
+    code = run_followups(session, today=today, dry_run=False, command="demo followups")
+    config = session.config.partners
+    lines = [f"Follow-up notes: {session.root / safe_folder(config.followups_folder)}"]
+    digest = digest_path(config.digest_note)
+    if digest is not None:
+        lines.append(f"Digest: {session.root / digest}")
+    print_lines(lines)
+    return code

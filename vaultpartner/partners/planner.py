@@ -1,0 +1,299 @@
+"""Turning due follow-ups and the follow-up notes already in the vault into a Plan. Pure.
+
+1. Existing follow-up notes (`generated_by: vaultpartner`, `vaultpartner: followup`) are read
+   into `ExistingFollowup`s: their recruiter link, due, status and task lines.
+2. Closing the loop: a completed follow-up (`status: done`, or every task ticked) records the
+   contact: the recruiter's `last_contact` becomes the newest ✅ date (else the run's date) and
+   the follow-up's `status` becomes `done`, each edited in place (fmedit: every other byte kept).
+3. The rules decide who is due, from the updated histories; one note per due recruiter is
+   created at `{followups_folder}/{followup_name}.md`, at most `max_new_notes` per run.
+4. An open follow-up or the digest that is still exactly what vaultpartner wrote (its hash is
+   recorded in the state folder) is re-rendered when its content would change; once the user
+   edited it, it is left alone and reported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from vaultpartner.config import PartnersConfig
+from vaultpartner.dates import as_date
+from vaultpartner.edits import Edit
+from vaultpartner.fmedit import FrontmatterEditError, set_value, yaml_scalar
+from vaultpartner.index import VaultIndex
+from vaultpartner.linkformat import LinkFormat
+from vaultpartner.partners import notes
+from vaultpartner.partners.generated import GeneratedState
+from vaultpartner.partners.history import tasks
+from vaultpartner.partners.model import (
+    ContactHistory,
+    ExistingFollowup,
+    FollowupDue,
+    FollowupStatus,
+    PartnerProblem,
+)
+from vaultpartner.partners.names import fill_pattern, safe_folder, safe_stem, unique_note_path
+from vaultpartner.partners.rules import due_followups
+from vaultpartner.partners.views import Linker, digest_text, followup_facts
+from vaultpartner.plan import FileCreate, FileEdit, Plan
+
+_STATUSES: tuple[FollowupStatus, ...] = ("open", "done", "skipped")
+
+
+@dataclass(frozen=True)
+class PlannerInput:
+    index: VaultIndex
+    texts: Mapping[str, str]  # note text without BOM, by vault path
+    histories: Sequence[ContactHistory]
+    config: PartnersConfig
+    today: dt.date
+    style: notes.TaskStyle
+    link_format: LinkFormat
+    renderer: notes.Renderer
+    generated: GeneratedState
+    profile_changed: dt.date | None = None
+    writable: Callable[[str], bool] = lambda _path: True
+
+
+@dataclass
+class FollowupPlan:
+    plan: Plan
+    due: list[FollowupDue]  # every due follow-up this run decided on
+    created: list[tuple[str, FollowupDue]] = field(default_factory=list)
+    postponed: list[FollowupDue] = field(default_factory=list)  # over max_new_notes
+    open: list[ExistingFollowup] = field(default_factory=list)  # open before this run
+    closed: list[tuple[str, str, dt.date]] = field(default_factory=list)  # followup, recruiter
+    generated: dict[str, bytes] = field(default_factory=dict)  # path -> bytes we write
+    problems: list[PartnerProblem] = field(default_factory=list)
+
+
+def is_followup(frontmatter: Mapping[str, object] | None) -> bool:
+    return bool(frontmatter) and (
+        frontmatter.get("generated_by") == "vaultpartner"  # type: ignore[union-attr]
+        and frontmatter.get("vaultpartner") == "followup"  # type: ignore[union-attr]
+    )
+
+
+def read_existing(
+    index: VaultIndex, texts: Mapping[str, str], *, global_filter: str = ""
+) -> list[ExistingFollowup]:
+    """Every follow-up note in the vault, sorted by path."""
+    found: list[ExistingFollowup] = []
+    for path in sorted(index.notes):
+        note = index.notes[path]
+        if not is_followup(note.frontmatter):
+            continue
+        meta = note.frontmatter or {}
+        recruiter = None
+        for link in note.links:
+            if link.place == "frontmatter" and link.key == "recruiter":
+                resolution = index.resolve_link(link, path)
+                recruiter = resolution.path if resolution.resolved else None
+                break
+        raw_status = str(meta.get("status", "open")).strip().lower()
+        status: FollowupStatus = next((s for s in _STATUSES if s == raw_status), "open")
+        text = texts.get(path, "")
+        lines = tasks(text, path, global_filter=global_filter, frontmatter=meta)
+        done_dates = [c.done_date for c in lines if c.done and c.done_date is not None]
+        found.append(
+            ExistingFollowup(
+                path=path,
+                recruiter_path=recruiter,
+                due=as_date(meta.get("due")),
+                status=status,
+                tasks_total=len(lines),
+                tasks_done=sum(1 for c in lines if c.done),
+                newest_done_date=max(done_dates, default=None),
+                content_hash=note.content_hash,
+            )
+        )
+    return found
+
+
+def _set(inp: PlannerInput, path: str, key: str, value: str) -> list[Edit] | str:
+    try:
+        return set_value(inp.texts[path], key, value)
+    except (FrontmatterEditError, KeyError) as exc:
+        return f"{path}: cannot set {key} ({exc}); edit it by hand"
+
+
+def close_loop(
+    inp: PlannerInput, existing: Sequence[ExistingFollowup], result: FollowupPlan
+) -> tuple[list[ContactHistory], list[ExistingFollowup]]:
+    """Edits recording completed follow-ups; the histories and follow-ups as they will be."""
+    by_path = {h.recruiter.path: h for h in inp.histories}
+    contact: dict[str, dt.date] = {}
+    updated: list[ExistingFollowup] = []
+    for followup in existing:
+        recruiter = followup.recruiter_path
+        if not followup.completed or recruiter is None or recruiter not in by_path:
+            updated.append(followup)
+            continue
+        day = followup.newest_done_date or inp.today
+        if followup.status != "done":
+            edits = _set(inp, followup.path, "status", "done")
+            if isinstance(edits, str) or not inp.writable(followup.path):
+                why = edits if isinstance(edits, str) else f"{followup.path}: not writable"
+                result.plan.notices.append(why)
+                updated.append(followup)
+                continue
+            result.plan.edits.append(
+                FileEdit(followup.path, followup.content_hash, tuple(edits), "follow-up done")
+            )
+            contact[recruiter] = max(day, contact.get(recruiter, day))
+        else:
+            last = by_path[recruiter].last_contact
+            if last is not None and last >= (followup.newest_done_date or followup.due or day):
+                updated.append(followup)  # recorded already
+                continue
+            contact[recruiter] = max(day, contact.get(recruiter, day))
+        result.closed.append((followup.path, recruiter, day))
+        updated.append(dataclasses.replace(followup, status="done"))
+    histories = []
+    for history in inp.histories:
+        path = history.recruiter.path
+        when = contact.get(path)
+        typed = history.recruiter.last_contact
+        if when is None or (typed is not None and typed >= when):
+            histories.append(history)
+            continue
+        edits = _set(inp, path, "last_contact", yaml_scalar(when))
+        note = inp.index.notes[path]
+        if isinstance(edits, str) or not inp.writable(path):
+            result.plan.notices.append(edits if isinstance(edits, str) else f"{path}: not writable")
+            histories.append(history)
+            continue
+        reason = f"last_contact {when.isoformat()} (follow-up done)"
+        result.plan.edits.append(FileEdit(path, note.content_hash, tuple(edits), reason))
+        moved = dataclasses.replace(history.recruiter, last_contact=when)
+        histories.append(dataclasses.replace(history, recruiter=moved))
+    return histories, updated
+
+
+def _rewrite(inp: PlannerInput, path: str, new: str, reason: str, result: FollowupPlan) -> None:
+    """Replace a generated note we wrote and the user has not touched; report it otherwise."""
+    note = inp.index.notes[path]
+    old = inp.texts.get(path)
+    if old is None or old == new:
+        return
+    if not inp.generated.untouched(path, note.content_hash) or not inp.writable(path):
+        result.plan.notices.append(f"{path}: edited since vaultpartner wrote it; left as it is")
+        return
+    edit = Edit(0, len(old), old, new)
+    result.plan.edits.append(FileEdit(path, note.content_hash, (edit,), reason))
+    result.generated[path] = (("\ufeff" if note.bom else "") + new).encode("utf-8")
+
+
+def _created_of(inp: PlannerInput, path: str) -> dt.date:
+    meta = inp.index.notes[path].frontmatter or {}
+    return as_date(meta.get("created")) or inp.today
+
+
+def plan_followups(inp: PlannerInput) -> FollowupPlan:
+    """The whole run's plan: closing edits, new follow-ups, refreshed notes, the digest."""
+    config = inp.config
+    result = FollowupPlan(Plan(), [])
+    existing = read_existing(inp.index, inp.texts, global_filter=inp.style.global_filter)
+    histories, existing = close_loop(inp, existing, result)
+    due, problems = due_followups(
+        histories,
+        today=inp.today,
+        config=config,
+        profile_changed=inp.profile_changed,
+        existing=existing,
+    )
+    result.due, result.problems = due, problems
+    linker = Linker(inp.index, inp.link_format)
+    open_notes = {
+        f.recruiter_path: f
+        for f in existing
+        if not f.completed and f.status == "open" and f.recruiter_path is not None
+    }
+    result.open = sorted(open_notes.values(), key=lambda f: (f.due or dt.date.max, f.path))
+    # Every reason of recruiters whose follow-up is open (to refresh untouched notes).
+    open_paths = {f.path for f in open_notes.values()}
+    still_open = [f for f in existing if f.path not in open_paths]
+    reasons_now, _ = due_followups(
+        histories,
+        today=inp.today,
+        config=config,
+        profile_changed=inp.profile_changed,
+        existing=still_open,
+    )
+    for item in reasons_now:
+        followup = open_notes.get(item.history.recruiter.path)
+        if followup is None or followup.due is None:
+            continue
+        refreshed = dataclasses.replace(item, due=followup.due)
+        facts = followup_facts(
+            refreshed, followup.path, _created_of(inp, followup.path), inp, linker
+        )
+        text = inp.renderer.followup(notes.followup_context(facts, inp.style))
+        _rewrite(inp, followup.path, text, "follow-up refreshed", result)
+    folder = safe_folder(config.followups_folder)
+    taken = set(inp.index.files)
+    budget = config.max_new_notes
+    for item in due:
+        recruiter = item.history.recruiter
+        if any(f.recruiter_path == recruiter.path and f.due == item.due for f in existing):
+            continue
+        if len(result.created) >= budget:
+            result.postponed.append(item)
+            continue
+        stem = safe_stem(
+            fill_pattern(config.followup_name, date=item.due.isoformat(), name=recruiter.name)
+        )
+        path = unique_note_path(folder, stem, taken)
+        if not inp.writable(path):
+            result.plan.notices.append(f"{path}: excluded by the settings; not created")
+            continue
+        taken.add(path)
+        facts = followup_facts(item, path, inp.today, inp, linker)
+        data = inp.renderer.followup(notes.followup_context(facts, inp.style)).encode("utf-8")
+        result.plan.creates.append(FileCreate(path, data, f"follow-up for {recruiter.name}"))
+        result.generated[path] = data
+        result.created.append((path, item))
+    if result.postponed:
+        names = ", ".join(f.history.recruiter.name for f in result.postponed)
+        result.plan.notices.append(
+            f"{len(result.postponed)} more follow-ups are due but partners.max_new_notes "
+            f"({budget}) was reached: {names}; run again to create them"
+        )
+    _plan_digest(inp, histories, existing, result, linker, taken)
+    return result
+
+
+def digest_path(digest_note: str) -> str | None:
+    raw = digest_note.strip().removesuffix(".md")
+    if not raw:
+        return None
+    folder, _, name = raw.replace("\\", "/").rpartition("/")
+    stem = safe_stem(name)
+    safe = safe_folder(folder)
+    return f"{safe}/{stem}.md" if safe else f"{stem}.md"
+
+
+def _plan_digest(
+    inp: PlannerInput,
+    histories: Sequence[ContactHistory],
+    existing: Sequence[ExistingFollowup],
+    result: FollowupPlan,
+    linker: Linker,
+    taken: set[str],
+) -> None:
+    path = digest_path(inp.config.digest_note)
+    if path is None:
+        return
+    text = digest_text(inp, path, histories, existing, result.created, linker)
+    if path in inp.index.files:
+        if path not in inp.index.notes:
+            result.plan.notices.append(f"{path}: cannot read the digest note; not rewritten")
+            return
+        _rewrite(inp, path, text, "digest updated", result)
+    elif inp.config.max_new_notes > 0 and inp.writable(path) and path not in taken:
+        data = text.encode("utf-8")
+        result.plan.creates.append(FileCreate(path, data, "follow-up digest"))
+        result.generated[path] = data
