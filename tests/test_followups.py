@@ -342,5 +342,6 @@ def test_demo_writes_the_sample_vaults_followups(
     assert partnercmds.run_demo_followups(session, TODAY) == 0
     out = capsys.readouterr().out
     assert f"Digest: {root / 'Follow-ups/Digest.md'}" in out
+    # the profile note (type: profile) was updated 2026-11-01, after both last shared it
     names = sorted(p.name for p in (root / "Follow-ups").iterdir())
-    assert names == ["2026-11-13 Анна Петрова.md", "2026-11-18 Мария Кузнецова.md", "Digest.md"]
+    assert names == ["2026-11-01 Анна Петрова.md", "2026-11-01 Мария Кузнецова.md", "Digest.md"]

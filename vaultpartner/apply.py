@@ -14,13 +14,14 @@ from pathlib import Path
 
 from vaultpartner.digest import content_hash
 from vaultpartner.edits import EditMismatch, splice_bytes
-from vaultpartner.errors import VaultPartnerError
+from vaultpartner.errors import LockedError, VaultPartnerError
 from vaultpartner.journal import Journal, JournalEntry, RunHandle, RunRecord
 from vaultpartner.lock import VaultLock
 from vaultpartner.plan import FileCreate, FileEdit, FileMove, Plan
 from vaultpartner.writer import SafeWriter, WriteResult
 
 log = logging.getLogger(__name__)
+PAUSED_FLAG = "paused"  # in the state folder: `vaultpartner pause` stops every writer
 _DONE = frozenset({"written", "created", "moved", "deleted", "unchanged"})
 
 
@@ -122,9 +123,16 @@ class Applier:
         self.writer = SafeWriter(root)
         self.journal = Journal(state_dir / "journal")
         self.lock = VaultLock(state_dir, command=command)
+        self.state_dir = state_dir
         self.command = command
 
     def __enter__(self) -> Applier:
+        if (self.state_dir / PAUSED_FLAG).exists():
+            raise LockedError(
+                "writes to this vault are paused",
+                path=str(self.root),
+                hint="allow them again with: vaultpartner resume VAULT",
+            )
         self.lock.acquire()
         for leftover in self.writer.cleanup_temp_files():
             log.warning("removed a temporary file left by an interrupted run: %s", leftover)

@@ -20,6 +20,7 @@ from typing import ParamSpec, TypeVar
 import click
 
 from vaultpartner import __version__, app, auditrun, fixcmd, linkcmds, partnercmds
+from vaultpartner.apply import PAUSED_FLAG
 from vaultpartner.config import CONFIG_FILE_NAME, default_config_text, effective_settings
 from vaultpartner.console import (
     print_error,
@@ -530,7 +531,7 @@ def pause(ctx: click.Context, vault: Path) -> None:
       vaultpartner pause ~/Vault
     """
     session = app.open_session(vault, state_override=_state_dir(ctx))
-    flag = ensure_vault_state_dir(session.root, override=session.state_override) / "paused"
+    flag = ensure_vault_state_dir(session.root, override=session.state_override) / PAUSED_FLAG
     flag.write_text("paused\n", encoding="utf-8")
     click.echo("writes paused; resume with: vaultpartner resume VAULT")
 
@@ -547,7 +548,7 @@ def resume(ctx: click.Context, vault: Path) -> None:
       vaultpartner resume ~/Vault
     """
     session = app.open_session(vault, state_override=_state_dir(ctx))
-    flag = ensure_vault_state_dir(session.root, override=session.state_override) / "paused"
+    flag = ensure_vault_state_dir(session.root, override=session.state_override) / PAUSED_FLAG
     flag.unlink(missing_ok=True)
     click.echo("writes resumed")
 

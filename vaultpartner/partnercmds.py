@@ -87,10 +87,14 @@ def _writable(session: app.Session, vault: LoadedVault) -> Callable[[str], bool]
 def profile_changed(session: app.Session, vault: LoadedVault) -> dt.date | None:
     """When my profile note last changed: its `updated` property, else the file's date."""
     wanted = session.config.partners.profile_note.strip().removesuffix(".md")
-    if not wanted:
-        return None
-    resolution = vault.index.resolve(wanted, "")
-    note = vault.index.notes.get(resolution.path or "")
+    if wanted:
+        resolution = vault.index.resolve(wanted, "")
+        note = vault.index.notes.get(resolution.path or "")
+    else:  # not configured: the one note marked `type: profile`, if there is exactly one
+        marked = [
+            n for n in vault.index.notes.values() if (n.frontmatter or {}).get("type") == "profile"
+        ]
+        note = marked[0] if len(marked) == 1 else None
     if note is None:
         return None
     updated = as_date((note.frontmatter or {}).get("updated"))
