@@ -15,6 +15,8 @@ import pytest
 from conftest import make_vault, read_vault
 
 from vaultpartner import app, partnercmds
+from vaultpartner.findings import Finding
+from vaultpartner.messages import Language
 
 GOLDEN = Path(__file__).parent / "golden_followups"
 TODAY = dt.date(2026, 11, 26)
@@ -315,15 +317,20 @@ def test_audit_today_reports_overdue_followups(tmp_path: Path) -> None:
     state = tmp_path / "state"
     session = app.open_session(root, state_override=state)
     vault = app.load(session)
-    findings = app.followup_findings(session, vault, today=TODAY, language="en")
+
+    def overdue(today: dt.date, language: Language) -> list[Finding]:
+        found = app.partner_findings(session, vault, today=today, language=language)
+        return [f for f in found if f.code == "overdue-followup"]
+
+    findings = overdue(TODAY, "en")
     assert [(f.code, f.severity, f.path) for f in findings] == [
         ("overdue-followup", "info", f"Рекрутеры/{ANNA}.md")
     ]
     assert "2026-11-12" in findings[0].message
-    assert app.followup_findings(session, vault, today=dt.date(2026, 11, 1), language="ru") == []
+    assert overdue(dt.date(2026, 11, 1), "ru") == []
     run(root, state)
     vault = app.load(session)
-    findings = app.followup_findings(session, vault, today=TODAY, language="ru")
+    findings = overdue(TODAY, "ru")
     assert [(f.code, f.path) for f in findings] == [
         ("overdue-followup", "Follow-ups/2026-11-12 Анна Петрова.md")
     ]

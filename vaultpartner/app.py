@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,18 @@ class Session:
     def state_dir(self) -> Path:
         """The vault's state folder (not created here: read-only commands create nothing)."""
         return vault_state_dir(self.root, override=self.state_override)
+
+    def obsidian_types(self) -> dict[str, str]:
+        """Property types from .obsidian/types.json ({"types": {"due": "date", ...}}), if any."""
+        path = self.root / self.obsidian.config_folder / "types.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        types = data.get("types") if isinstance(data, dict) else None
+        if not isinstance(types, dict):
+            return {}
+        return {str(key): str(value) for key, value in types.items() if isinstance(value, str)}
 
     def template_folders(self) -> tuple[str, ...]:
         ours = self.config.partners.templates_folder.strip("/")
@@ -109,13 +122,15 @@ def audit(session: Session, vault: LoadedVault) -> tuple[AuditResult, Language]:
     return run_audit(vault.index, options, symlink_loops=vault.loops), language
 
 
-def followup_findings(
-    session: Session, vault: LoadedVault, *, today: dt.date, language: Language
+def partner_findings(
+    session: Session, vault: LoadedVault, *, today: dt.date | None, language: Language
 ) -> list[Finding]:
-    """`overdue-followup` (info) for `audit --today`: recruiters due a follow-up that has no
-    note yet (on the recruiter note), and open follow-up notes past their due date."""
+    """Partnership findings: recruiter-field, interaction-field, duplicate-contact,
+    recruiter-no-contact and confidential-leak; with `today`, also `overdue-followup` (info):
+    recruiters due a follow-up that has no note yet (on the recruiter note), and open
+    follow-up notes past their due date."""
     from vaultpartner.partnercmds import VaultTexts, profile_changed
-    from vaultpartner.partners.checks import partner_problems
+    from vaultpartner.partners.checks import leak_problems, note_fingerprints, partner_problems
     from vaultpartner.partners.planner import read_existing
 
     texts = VaultTexts(vault)
@@ -125,18 +140,25 @@ def followup_findings(
         vault.index,
         texts,
         config=session.config.partners,
-        types={},
+        types=session.obsidian_types(),
         tasks_global_filter=global_filter,
         today=today,
-        profile_changed=profile_changed(session, vault),
+        profile_changed=profile_changed(session, vault) if today is not None else None,
         existing=existing,
         exclude_folders=session.template_folders(),
     )
-    severity = SEVERITY["overdue-followup"]
+    if any(note.confidential for note in vault.index.notes.values()):
+        problems += leak_problems(*note_fingerprints(vault.index, texts))
     found: list[Finding] = []
     names = {path: stem_of(path) for path in vault.index.notes}
     for problem in problems:
-        if problem.code != "overdue-followup" or session.config.is_excluded(problem.path):
+        if session.config.is_excluded(problem.path):
+            continue
+        if problem.code != "overdue-followup":
+            column = 1 if problem.line is not None else None
+            severity = problem.severity
+            text = message(problem.code, language, detail=problem.message)
+            found.append(Finding(problem.code, severity, problem.path, problem.line, column, text))
             continue
         match = _DUE_TEXT.search(problem.message)
         due, reasons = (match.group(1), match.group(2)) if match else ("?", problem.message)
@@ -144,13 +166,22 @@ def followup_findings(
         text = message("overdue-followup", language, recruiter=recruiter, due=due, reasons=reasons)
         found.append(
             Finding(
-                "overdue-followup", severity, problem.path, None, None, text, literals=(recruiter,)
+                "overdue-followup",
+                SEVERITY["overdue-followup"],
+                problem.path,
+                None,
+                None,
+                text,
+                literals=(recruiter,),
             )
         )
     for followup in existing:
-        if followup.completed or followup.status != "open" or followup.due is None:
+        if today is None or followup.completed or followup.status != "open":
+            continue
+        if followup.due is None:
             continue
         if followup.due < today and not session.config.is_excluded(followup.path):
             text = message("overdue-followup-open", language, due=followup.due.isoformat())
+            severity = SEVERITY["overdue-followup"]
             found.append(Finding("overdue-followup", severity, followup.path, None, None, text))
     return sorted(found, key=Finding.sort_key)

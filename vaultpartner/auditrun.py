@@ -80,11 +80,9 @@ def _decode(data: bytes) -> tuple[AuditResult, Language] | None:
 def _audit(
     session: app.Session, vault: LoadedVault, today: dt.date | None
 ) -> tuple[AuditResult, Language]:
-    """The audit, plus overdue follow-ups as of `today` when a date is given."""
+    """The audit plus the partnership findings (and overdue follow-ups as of `today`)."""
     result, language = app.audit(session, vault)
-    if today is None:
-        return result, language
-    extra = app.followup_findings(session, vault, today=today, language=language)
+    extra = app.partner_findings(session, vault, today=today, language=language)
     if not extra:
         return result, language
     findings = tuple(sorted((*result.findings, *extra), key=Finding.sort_key))

@@ -121,6 +121,27 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "ru": "символическая ссылка на папку внутри хранилища; по ней не переходим, файлы "
         "читаются один раз — из настоящей папки",
     },
+    # Partnership data: the detail comes from vaultpartner.partners (key, value found, expected).
+    "recruiter-field": {
+        "en": "recruiter note: {detail} — the fields are listed in the README (Recruiter notes)",
+        "ru": "заметка рекрутера: {detail} — список полей в README (Recruiter notes)",
+    },
+    "interaction-field": {
+        "en": "interaction note: {detail} — the fields are listed in the README (Interactions)",
+        "ru": "заметка о контакте: {detail} — список полей в README (Interactions)",
+    },
+    "duplicate-contact": {
+        "en": "{detail} — merge the two notes, or correct the contact",
+        "ru": "одинаковые контакты в двух заметках: {detail} — объедините заметки или исправьте контакт",
+    },
+    "recruiter-no-contact": {
+        "en": "{detail} — set last_contact, or log an interaction",
+        "ru": "неизвестно, когда был последний контакт: {detail} — заполните last_contact или запишите контакт",
+    },
+    "confidential-leak": {
+        "en": "{detail} — remove the copy, or mark it confidential too",
+        "ru": "конфиденциальный текст скопирован в другую заметку: {detail} — удалите копию или тоже пометьте её",
+    },
     "overdue-followup": {
         "en": "a follow-up with {recruiter} is due since {due} ({reasons}); run "
         "`vaultpartner followups` to write the note, or get in touch",
@@ -135,8 +156,7 @@ _MESSAGES: dict[str, dict[Language, str]] = {
     },
     # topic hubs (vaultpartner.hubs); several keys are variants of one finding code
     "hub-missing-member": {
-        "en": "hub {hub} does not list {member} in its generated list; `vaultpartner fix` "
-        "adds it",
+        "en": "hub {hub} does not list {member} in its generated list; `vaultpartner fix` adds it",
         "ru": "хаб {hub} не перечисляет {member} в своём сгенерированном списке; "
         "`vaultpartner fix` добавит",
     },
@@ -145,6 +165,12 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "removes it from the generated list",
         "ru": "хаб {hub} перечисляет {member}, а эта заметка к нему больше не относится; "
         "`vaultpartner fix` уберёт её из сгенерированного списка",
+    },
+    "hub-block-damaged": {
+        "en": "the generated list of hub {hub} is damaged; nothing is written to this note "
+        "until its markers are fixed",
+        "ru": "сгенерированный список хаба {hub} повреждён; в заметку ничего не пишется, "
+        "пока метки не исправлены",
     },
     "hub-block-missing-marker": {
         "en": "the generated list of hub {hub} has only one of its markers "

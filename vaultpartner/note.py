@@ -25,6 +25,7 @@ BOM = "\ufeff"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SETEXT = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$", re.MULTILINE)
 _BLOCK_ID = re.compile(r"(?:^|\s)\^([A-Za-z0-9-]+)$")
+_CONFIDENTIAL_MARK = re.compile(r"\[!confidential\]|%%[ \t]*confidential[ \t]*%%", re.IGNORECASE)
 _FM_MARKDOWN_LINK = re.compile(r"^!?\[([^\]]*)\]\((.*)\)$", re.DOTALL)
 
 Syntax = Literal["wiki", "markdown"]
@@ -79,6 +80,7 @@ class Note:
     aliases: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     unreadable: Unreadable | None = None
+    confidential: bool = False  # holds text marked confidential (see partners/confidential.py)
 
 
 def parse_note(path: str, data: bytes, *, max_bytes: int = 16 * 1024 * 1024) -> Note:
@@ -149,10 +151,14 @@ def _parse_text(path: str, text: str, *, size: int, digest: str, bom: bool) -> N
     body_line_index = lines.position(body_start)[0] - 1
     body_links, headings, block_ids = _parse_body(text, body_start, body_line_index, lines)
     links.extend(body_links)
+    secret = bool(_CONFIDENTIAL_MARK.search(text)) or _truthy(
+        (frontmatter or {}).get("confidential")
+    )
     return Note(
         path=path,
         size=size,
         content_hash=digest,
+        confidential=secret,
         bom=bom,
         newline=_newline_style(text),
         has_frontmatter=block is not None,
@@ -171,6 +177,13 @@ def _parse_text(path: str, text: str, *, size: int, digest: str, bom: bool) -> N
             if not any(char.isspace() for char in tag)
         ),
     )
+
+
+def _truthy(value: object) -> bool:
+    """A property value that marks a note confidential (mistyped values fail safe)."""
+    if value is None or value is False or value == 0:
+        return False
+    return not (isinstance(value, str) and value.strip().lower() in ("", "false", "no", "off", "0"))
 
 
 def _needs_block_parse(body: str) -> bool:

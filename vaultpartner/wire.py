@@ -42,12 +42,13 @@ def note_to_wire(note: Note) -> tuple[Any, ...]:
         note.aliases,
         note.tags,
         None if note.unreadable is None else (note.unreadable.message, note.unreadable.offset),
+        note.confidential,
     )
 
 
 def note_from_wire(wire: Sequence[Any]) -> Note:
     (path, size, digest, bom, newline, has_fm, frontmatter, fm_error, body_start, body_line,
-     links, headings, block_ids, aliases, tags, unreadable) = wire  # fmt: skip
+     links, headings, block_ids, aliases, tags, unreadable, confidential) = wire  # fmt: skip
     return Note(
         path=path,
         size=size,
@@ -65,6 +66,7 @@ def note_from_wire(wire: Sequence[Any]) -> Note:
         aliases=tuple(aliases),
         tags=tuple(tags),
         unreadable=None if unreadable is None else Unreadable(*unreadable),
+        confidential=confidential,
     )
 
 
