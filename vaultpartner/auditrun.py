@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from vaultpartner import __version__, app
+from vaultpartner import __version__, app, hubcmd
 from vaultpartner.audit import AuditResult
 from vaultpartner.cache import FileStamp, NoteCache, ResultCache
 from vaultpartner.findings import Finding
@@ -77,21 +77,35 @@ def _decode(data: bytes) -> tuple[AuditResult, Language] | None:
         return None
 
 
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
 def _audit(
     session: app.Session, vault: LoadedVault, today: dt.date | None
 ) -> tuple[AuditResult, Language]:
     """The audit plus the partnership findings (and overdue follow-ups as of `today`)."""
     result, language = app.audit(session, vault)
+    merged = hubcmd.audit_findings(session, vault, result.findings, language)
+    if merged != list(result.findings):
+        result = _recount(result, merged)
     extra = app.partner_findings(session, vault, today=today, language=language)
     if not extra:
         return result, language
-    findings = tuple(sorted((*result.findings, *extra), key=Finding.sort_key))
+    return _recount(result, [*result.findings, *extra]), language
+
+
+def _recount(result: AuditResult, findings: Sequence[Finding]) -> AuditResult:
+    """The result with these findings (sorted) and the finding counts recomputed."""
+    ordered = tuple(sorted(findings, key=Finding.sort_key))
     stats = dict(result.stats)
-    stats["findings"] += len(extra)
-    for finding in extra:
-        key = {"error": "errors", "warning": "warnings", "info": "info"}[finding.severity]
-        stats[key] += 1
-    return AuditResult(findings, stats), language
+    stats["findings"] = len(ordered)
+    for severity, key in (("error", "errors"), ("warning", "warnings"), ("info", "info")):
+        stats[key] = sum(1 for finding in ordered if finding.severity == severity)
+    return AuditResult(ordered, stats)
 
 
 def run(
@@ -110,7 +124,8 @@ def run(
     if not use_cache:
         vault = app.load(session, jobs=jobs, progress=progress, use_cache=False)
         return (*_audit(session, vault, today), vault)
-    extra_key = "" if today is None else today.isoformat()
+    pairs = session.state_dir / hubcmd.PAIRS_FILE  # symmetric-topic memory changes hub findings
+    extra_key = ("" if today is None else today.isoformat()) + _file_digest(pairs)
     state = ensure_vault_state_dir(session.root, override=session.state_override)
     results = ResultCache(state)
     walk = walk_vault(session.root)

@@ -416,22 +416,31 @@ def mv(ctx: click.Context, vault: Path, old: str, new: str, dry_run: bool) -> No
 @VAULT
 @click.option("--dry-run", is_flag=True, help="Show the fixes as diffs; change nothing.")
 @click.option("--interactive", "-i", is_flag=True, help="Ask before each link is fixed.")
+@click.option(
+    "--create-missing",
+    is_flag=True,
+    help="Create linked related topics that do not exist yet, as hub notes from a template.",
+)
 @click.pass_context
 @_handle_errors
-def fix(ctx: click.Context, vault: Path, dry_run: bool, interactive: bool) -> None:
+def fix(
+    ctx: click.Context, vault: Path, dry_run: bool, interactive: bool, create_missing: bool
+) -> None:
     """Repair links that are certainly broken, and list the rest with suggestions.
 
     Fixes links broken by renames made outside Obsidian (git, a file manager, sync: known from
     the index snapshot of the last run, by content), [[Alias]] links (to [[Note|Alias]],
     setting links.fix_aliases), spelling drift such as ё/е or accents (links.fix_case) and links
-    to a renamed heading. Other broken links are listed, not touched. Exit 1 when something is
-    left unfixed, or changes are pending under --dry-run.
+    to a renamed heading, and keeps topic hubs ([hubs] in vaultpartner.toml) current. Other
+    broken links are listed, not touched. Exit 1 when something is left unfixed, or changes
+    are pending under --dry-run.
 
     \b
     Examples:
       vaultpartner fix ~/Vault --dry-run        # diffs only
       vaultpartner fix ~/Vault                  # fix; undo with: vaultpartner undo ~/Vault
       vaultpartner fix ~/Vault --interactive    # ask link by link
+      vaultpartner fix ~/Vault --create-missing # also create missing related topics
     """
     session = app.open_session(vault, state_override=_state_dir(ctx))
     for warning in session.warnings:
@@ -444,6 +453,7 @@ def fix(ctx: click.Context, vault: Path, dry_run: bool, interactive: bool) -> No
             interactive=interactive,
             command=command,
             confirm=lambda text: click.confirm(text, default=False),
+            create_missing=create_missing,
         )
     )
 

@@ -25,6 +25,12 @@ SEVERITY: dict[str, Severity] = {
     "symlink-loop": "warning",
     "orphan-note": "info",
     "overdue-followup": "info",
+    # Partnership data (vaultpartner.partners); each problem carries its own severity too.
+    "recruiter-field": "warning",
+    "interaction-field": "warning",
+    "duplicate-contact": "warning",
+    "recruiter-no-contact": "info",
+    "confidential-leak": "warning",
     # topic hubs (vaultpartner.hubs): opt-in rules, so what `fix` repairs is a warning
     "hub-missing-member": "warning",
     "hub-block-damaged": "error",

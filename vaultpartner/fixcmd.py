@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from vaultpartner import app
+from vaultpartner import app, hubcmd
 from vaultpartner.apply import Applier, ApplyReport, diffs
 from vaultpartner.console import print_lines, print_warning
 from vaultpartner.edits import decode_note
@@ -24,9 +24,11 @@ from vaultpartner.fixing import (
     leftovers,
     plan_fix,
 )
+from vaultpartner.hubs import HubResult
 from vaultpartner.index import FileEntry
 from vaultpartner.note import Link, parse_note
-from vaultpartner.paths import is_within
+from vaultpartner.paths import is_within, stem_of
+from vaultpartner.plan import Plan
 from vaultpartner.snapshot import Snapshot, build_snapshot, load_snapshot, save_snapshot
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.vaultfs import LoadedVault
@@ -131,6 +133,7 @@ def run_fix(
     interactive: bool,
     command: str,
     confirm: Confirm | None = None,
+    create_missing: bool = False,
 ) -> int:
     vault = app.load(session)
     state = ensure_vault_state_dir(session.root, override=session.state_override)
@@ -154,9 +157,14 @@ def run_fix(
     if dry_run:
         for text in diffs(session.root, plan):
             sys.stdout.write(text)
+        hubs = _hub_plan(session, vault, create_missing=create_missing)
+        if hubs is not None:
+            for text in diffs(session.root, hubs.plan):
+                sys.stdout.write(text)
+            listed = _without_created(listed, hubs.plan)
         _list(listed, result.notices, declined)
         record_snapshot(session, vault)
-        pending = not plan.empty or listed or result.notices
+        pending = not plan.empty or listed or result.notices or (hubs and not hubs.plan.empty)
         return EXIT_FINDINGS if pending else EXIT_OK
     report = ApplyReport(None, ())
     if not plan.empty:
@@ -167,13 +175,63 @@ def run_fix(
     print_lines([describe(change) for change in done] or ["no link needed fixing"])
     for outcome in report.failed:
         print_warning(f"{outcome.path}: {outcome.message}")
-    _list(listed, result.notices, declined)
     if report.run_id:
         print_lines([f"run {report.run_id} (undo with: vaultpartner undo VAULT {report.run_id})"])
+    after = _after_writes(vault, report)
+    hub_failed = False
+    hubs = _hub_plan(session, after, create_missing=create_missing)
+    if hubs is not None:
+        hub_failed = _apply_hubs(session, state, hubs, command=command)
+        listed = _without_created(listed, hubs.plan)
+        if not hubs.plan.empty:
+            after = app.load(session)  # hub notes written or created: index them for the snapshot
+    _list(listed, result.notices, declined)
     complete = not failed and not declined
-    record_snapshot(session, _after_writes(vault, report), handled=complete)
-    problems = failed or declined or listed or result.notices
+    record_snapshot(session, after, handled=complete)
+    problems = failed or declined or listed or result.notices or hub_failed
     return EXIT_FINDINGS if problems else EXIT_OK
+
+
+def _hub_plan(
+    session: app.Session, vault: LoadedVault, *, create_missing: bool
+) -> HubResult | None:
+    """Topic hubs (`[hubs]` in vaultpartner.toml) and, with --create-missing, missing topics."""
+    if not (hubcmd.hubs_configured(session.config) or create_missing):
+        return None
+    language = session.language_for(vault)
+    return hubcmd.plan_for_vault(session, vault, language=language, create_missing=create_missing)
+
+
+def _apply_hubs(session: app.Session, state: Path, hubs: HubResult, *, command: str) -> bool:
+    """Apply the hub plan; True when something failed. Pairs are saved only after success."""
+    for notice in hubs.plan.notices:
+        print_warning(notice)
+    if hubs.plan.empty:
+        hubcmd.save_pairs(state, hubs.pairs)
+        return False
+    with Applier(session.root, state, command=command) as applier:
+        report = applier.apply(hubs.plan)
+    print_lines([o.reason for o in report.outcomes if o.ok and o.status != "unchanged"])
+    for outcome in report.failed:
+        print_warning(outcome.message)
+    if not report.failed:
+        hubcmd.save_pairs(state, hubs.pairs)
+    return bool(report.failed)
+
+
+def _without_created(listed: list[Finding], plan: Plan) -> list[Finding]:
+    """Broken links to topics that --create-missing creates are no longer left over."""
+    created = {stem_of(create.path).lower() for create in plan.creates}
+    return [
+        finding
+        for finding in listed
+        if not (finding.target and _link_name(finding.target).lower() in created)
+    ]
+
+
+def _link_name(raw: str) -> str:
+    inner = raw.strip("!").strip("[]")
+    return inner.split("|", 1)[0].split("#", 1)[0].rsplit("/", 1)[-1]
 
 
 def _list(listed: list[Finding], notices: list[str], declined: list[FixChange]) -> None:

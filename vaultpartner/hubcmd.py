@@ -24,7 +24,7 @@ from vaultpartner.hubs import (
     missing_topic_links,
     plan_hubs,
 )
-from vaultpartner.index import counts_as_backlink_source
+from vaultpartner.index import VaultIndex, counts_as_backlink_source
 from vaultpartner.messages import Language, message
 from vaultpartner.paths import is_sync_conflict, is_within
 from vaultpartner.render import check_output, render
@@ -55,14 +55,15 @@ def new_file_location(root: Path, config_folder: str = ".obsidian") -> NewFileLo
     return NewFileLocation()
 
 
-def eligible(session: app.Session, vault: LoadedVault) -> Callable[[str], bool]:
+def eligible(session: app.Session, vault: LoadedVault | VaultIndex) -> Callable[[str], bool]:
     """Notes hubs may count, report and write: not excluded, not templates, not conflict
     copies, not report notes, not reached through a symlink."""
     folders = session.template_folders()
+    index = vault if isinstance(vault, VaultIndex) else vault.index
 
     def check(path: str) -> bool:
-        entry = vault.index.files.get(path)
-        note = vault.index.notes.get(path)
+        entry = index.files.get(path)
+        note = index.notes.get(path)
         if entry is not None and entry.symlinked:
             return False
         if session.config.is_excluded(path) or is_sync_conflict(path):
@@ -129,15 +130,35 @@ def plan_for_vault(
     """The hub plan for a loaded vault (note texts read from disk as needed)."""
     from vaultpartner.partnercmds import VaultTexts
 
-    pairs = set(previous_pairs) if previous_pairs is not None else load_pairs(session.state_dir)
-    return plan_hubs(
+    return plan_for_index(
+        session,
         vault.index,
         VaultTexts(vault),
+        language=language,
+        create_missing=create_missing,
+        previous_pairs=previous_pairs,
+    )
+
+
+def plan_for_index(
+    session: app.Session,
+    index: VaultIndex,
+    texts: Mapping[str, str],
+    *,
+    language: Language,
+    create_missing: bool = False,
+    previous_pairs: Iterable[Pair] | None = None,
+) -> HubResult:
+    """The hub plan for an index (the watcher's), with note texts (BOM removed) by path."""
+    pairs = set(previous_pairs) if previous_pairs is not None else load_pairs(session.state_dir)
+    return plan_hubs(
+        index,
+        texts,
         session.config,
         previous_pairs=pairs,
         link_format=session.obsidian.new_link_format,
         language=language,
-        eligible=eligible(session, vault),
+        eligible=eligible(session, index),
         create_missing=create_missing,
         render_hub=renderer(session, language) if create_missing else None,
         new_file_location=new_file_location(session.root, session.obsidian.config_folder),

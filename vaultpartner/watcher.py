@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vaultpartner import app
-from vaultpartner.apply import Applier
+from vaultpartner.apply import PAUSED_FLAG, Applier
 from vaultpartner.digest import content_hash
 from vaultpartner.errors import LockedError
 from vaultpartner.index import FileEntry, VaultIndex
@@ -396,7 +396,7 @@ class Engine:
                 return f"{temp} exists (a sync client is at work)"
             self.sync_temps.discard(temp)
         state = ensure_vault_state_dir(self.root, override=self.session.state_override)
-        if (state / "paused").exists():
+        if (state / PAUSED_FLAG).exists():
             return "writes are paused (vaultpartner resume VAULT)"
         return self.limiter.tripped
 

@@ -29,7 +29,6 @@ _MARKER = re.compile(r"%%[ \t]*vaultpartner:(begin|end)[ \t]+hub[ \t]*%%")
 _BREAK = re.compile(r"\r\n|\r|\n")
 _OUR_LINE = re.compile(r"- (?:\[\[[^\[\]|#^\r\n]+\]\]|\[(?:\\.|[^\[\]\\\r\n])*\]\(\S+\))[ \t]*")
 _LIST_START = re.compile(r"[ \t]*[-*+][ \t]+(?:\[[ xX]\][ \t]+)?")
-_ENDS_BLANK = re.compile(r"(?:\r\n|\r|\n)[ \t]*(?:\r\n|\r|\n)\Z")
 
 
 def reader_key(name: str) -> tuple[str, str, str]:
@@ -186,12 +185,19 @@ def insert_in_section(
     return Edit(at, at, "", body)
 
 
+def _ends_with_blank_line(text: str) -> bool:
+    if not text.endswith(("\n", "\r")):
+        return False
+    body = text[:-2] if text.endswith("\r\n") else text[:-1]
+    return not _BREAK.split(body)[-1].strip()
+
+
 def tail_edit(text: str, chunks: Sequence[Sequence[str]], newline: str) -> Edit:
     """Chunks of lines appended at the end of the note, each after a blank line."""
     pieces: list[str] = []
     if text and not text.endswith(("\n", "\r")):
         pieces.append(newline)
-    blank_before = bool(text) and not _ENDS_BLANK.search(text)
+    blank_before = bool(text) and not _ends_with_blank_line(text)
     for chunk in chunks:
         if blank_before:
             pieces.append(newline)
