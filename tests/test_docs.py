@@ -28,4 +28,5 @@ def test_every_command_is_documented_in_the_readme() -> None:
 def test_the_readme_starts_with_the_two_setup_commands() -> None:
     commands = re.findall(r"```sh\n(.*?)\n```", README, re.DOTALL)[:2]
     assert "vaultpartner demo" in commands[0]
-    assert "pytest" in commands[1] and "'.[test]'" in commands[1]
+    assert "pytest" in commands[1]
+    assert "'.[test]'" in commands[1]
