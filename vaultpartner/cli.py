@@ -507,25 +507,58 @@ def log(ctx: click.Context, vault: Path, since: dt.datetime | None) -> None:
 )
 @click.option("--once", is_flag=True, help="One reconciliation, then exit (for cron).")
 @click.option("--report-only", is_flag=True, help="Report what would be done; write nothing.")
+@click.option(
+    "--apply-backlog",
+    is_flag=True,
+    help="On the first start over a vault, also write the backlog (fixes, follow-ups).",
+)
+@click.option(
+    "--install-service", is_flag=True, help="Install a systemd user unit / launchd agent."
+)
+@click.option("--uninstall-service", is_flag=True, help="Remove the installed service.")
 @click.pass_context
 @_handle_errors
-def watch(ctx: click.Context, vault: Path, polling: bool, once: bool, report_only: bool) -> None:
-    """Watch the vault and keep links right when notes are renamed or moved.
+def watch(
+    ctx: click.Context,
+    vault: Path,
+    polling: bool,
+    once: bool,
+    report_only: bool,
+    apply_backlog: bool,
+    install_service: bool,
+    uninstall_service: bool,
+) -> None:
+    """Watch the vault: keep links right after renames, write follow-ups when due.
 
     Renames by a file manager, git or sync are recognised by content; the links to them are
     rewritten exactly as `vaultpartner mv` would. Notes edited in the last 30 s are not
-    written until you pause. Every change is in the journal (`log`, `undo`). Stops on Ctrl-C.
+    written until you pause. At start, renames made while it was stopped are repaired and due
+    follow-ups written (on the very first start over a vault only reported, unless
+    --apply-backlog). Every change is in the journal (`log`, `undo`). Stops on Ctrl-C.
 
     \b
     Examples:
       vaultpartner watch ~/Vault
-      vaultpartner watch ~/Vault --polling          # network or cloud folders
-      vaultpartner watch ~/Vault --once             # from cron
+      vaultpartner watch ~/Vault --polling             # network or cloud folders
+      vaultpartner watch ~/Vault --once                # from cron
+      vaultpartner watch ~/Vault --install-service     # start with your session
     """
+    from vaultpartner import service
     from vaultpartner.watch import WatchOptions, run_watch
 
     session = app.open_session(vault, state_override=_state_dir(ctx))
-    options = WatchOptions(polling=polling, once=once, report_only=report_only)
+    if install_service or uninstall_service:
+        if install_service:
+            path, commands = service.install(session.root, _state_dir(ctx))
+            click.echo(f"wrote {path}\nenable it with:")
+        else:
+            path, commands = service.uninstall(session.root)
+            click.echo(f"removed {path}\nstop it with:")
+        click.echo("\n".join(f"  {command}" for command in commands))
+        sys.exit(EXIT_OK)
+    options = WatchOptions(
+        polling=polling, once=once, report_only=report_only, apply_backlog=apply_backlog
+    )
     sys.exit(run_watch(session, options, say=lambda text: click.echo(text, err=False)))
 
 

@@ -240,3 +240,15 @@ def _list(listed: list[Finding], notices: list[str], declined: list[FixChange]) 
     print_lines(lines)
     for notice in notices:
         print_warning(notice)
+
+
+def run_hubs(session: app.Session, *, command: str) -> bool:
+    """Bring topic hubs up to date (the watcher's call); True when something failed."""
+    if not hubcmd.hubs_configured(session.config):
+        return False
+    vault = app.load(session)
+    hubs = _hub_plan(session, vault, create_missing=False)
+    if hubs is None:
+        return False
+    state = ensure_vault_state_dir(session.root, override=session.state_override)
+    return _apply_hubs(session, state, hubs, command=command)

@@ -12,6 +12,7 @@ request from another thread can go unnoticed; SIGINT and SIGTERM wake it at once
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import errno
 import logging
 import logging.handlers
@@ -34,6 +35,7 @@ from vaultpartner import app
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.watchcore import Debouncer, interesting
 from vaultpartner.watcher import ROOT_GONE, Engine, relative, start_engine
+from vaultpartner.watchstart import FollowupSchedule, partner_note, run_startup
 
 log = logging.getLogger(__name__)
 RESCAN = "\0rescan"
@@ -98,6 +100,7 @@ class WatchOptions:
     polling: bool = False
     once: bool = False
     report_only: bool = False
+    apply_backlog: bool = False
 
 
 def _discard(observer: BaseObserver) -> None:
@@ -177,6 +180,8 @@ class WatchLoop:
         self.rescans = 0
         self._retry_at = 0.0
         self._root_was_gone = False
+        self.followups = FollowupSchedule(grace=watch.edit_grace_seconds)
+        self.today: Callable[[], dt.date] = dt.date.today
 
     # -- life cycle --------------------------------------------------------------------------
     def start(self) -> None:
@@ -210,6 +215,8 @@ class WatchLoop:
         due, the reconciliation is due, or one idle tick."""
         now = self.clock()
         candidates = [IDLE_TICK, self.next_reconcile - now]
+        if self.followups.due_at is not None:
+            candidates.append(self.followups.due_at - now)
         due = self.debouncer.due_in(now)
         if due is not None:
             candidates.append(due)
@@ -238,11 +245,31 @@ class WatchLoop:
             if rescan:
                 self.rescans += 1
             self.engine.handle(paths, rescan=rescan)
+            index = self.engine.index
+            self.followups.notice(paths, lambda p: partner_note(index, self.session, p), now)
         elif self.engine.pending and now >= self._retry_at:
             self._retry()
+        if self.followups.due(self.clock(), self.today()):
+            self._partners()
         if self.engine.pending:
             wait = self.engine.next_retry_in()
             self._retry_at = self.clock() + (wait if wait is not None else IDLE_TICK)
+
+    def _partners(self) -> None:
+        """Follow-ups (and topic hubs, when configured) planned again, as their commands do."""
+        from vaultpartner.fixcmd import run_hubs
+        from vaultpartner.partnercmds import run_followups
+
+        today = self.today()
+        self.followups.done(today)
+        try:
+            dry = self.options.report_only or self.engine.writes_blocked() is not None
+            run_followups(self.session, today=today, dry_run=dry, command="watch: follow-ups")
+            if not dry:
+                run_hubs(self.session, command="watch: hubs")
+        except Exception as exc:  # one bad run must not end the watcher
+            log.exception("error while planning follow-ups")
+            self.say(f"error while planning follow-ups: {exc!r}; still watching")
 
     def _retry(self) -> None:
         try:
@@ -313,6 +340,13 @@ def run_watch(
         logger.info(text)
 
     try:
+        run_startup(
+            session,
+            apply_backlog=options.apply_backlog,
+            report_only=options.report_only,
+            today=dt.date.today(),
+            say=tell,
+        )
         engine = start_engine(session, clock=wall, report_only=options.report_only, say=tell)
         if options.once:
             engine.handle((), rescan=True)
