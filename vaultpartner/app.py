@@ -129,6 +129,7 @@ def partner_findings(
     recruiter-no-contact and confidential-leak; with `today`, also `overdue-followup` (info):
     recruiters due a follow-up that has no note yet (on the recruiter note), and open
     follow-up notes past their due date."""
+    from vaultpartner.messages import has_message
     from vaultpartner.partnercmds import VaultTexts, profile_changed
     from vaultpartner.partners.checks import leak_problems, note_fingerprints, partner_problems
     from vaultpartner.partners.planner import read_existing
@@ -149,6 +150,9 @@ def partner_findings(
     )
     if any(note.confidential for note in vault.index.notes.values()):
         problems += leak_problems(*note_fingerprints(vault.index, texts))
+    # Values quoted as written, and example links, go in code spans in a report note.
+    quoted_fields = frozenset({"found", "contacts", "other", "source", "date", "suggestion"})
+    example_link = re.compile(r'"\[\[[^\[\]"]*\]\]"')
     found: list[Finding] = []
     names = {path: stem_of(path) for path in vault.index.notes}
     for problem in problems:
@@ -156,9 +160,26 @@ def partner_findings(
             continue
         if problem.code != "overdue-followup":
             column = 1 if problem.line is not None else None
-            severity = problem.severity
-            text = message(problem.code, language, detail=problem.message)
-            found.append(Finding(problem.code, severity, problem.path, problem.line, column, text))
+            fields = problem.fields
+            try:
+                if problem.message_key is None or not has_message(problem.message_key):
+                    raise KeyError(problem.message_key)
+                text = message(problem.message_key, language, **fields)
+            except KeyError:  # no template, or a field missing: the English detail in a frame
+                text = message(problem.code, language, detail=problem.message)
+            quoted = [value for name, value in fields.items() if name in quoted_fields]
+            literals = tuple(dict.fromkeys((*quoted, *example_link.findall(text))))
+            found.append(
+                Finding(
+                    problem.code,
+                    problem.severity,
+                    problem.path,
+                    problem.line,
+                    column,
+                    text,
+                    literals=literals,
+                )
+            )
             continue
         match = _DUE_TEXT.search(problem.message)
         due, reasons = (match.group(1), match.group(2)) if match else ("?", problem.message)

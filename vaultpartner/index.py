@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 from vaultpartner.note import Link, Note
 from vaultpartner.paths import folder_of, is_markdown, lookup_key, name_of
-from vaultpartner.resolve import Resolution, resolve_linkpath
+from vaultpartner.resolve import Prepared, Resolution, prepare, resolve_prepared
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,15 @@ def counts_as_backlink_source(note: Note) -> bool:
 class VaultIndex:
     """Immutable view of a vault. Build with `VaultIndex.build`, change with `updated`."""
 
-    __slots__ = ("_aliases", "_by_name", "_files", "_memo", "_notes", "_sources_by_name")
+    __slots__ = (
+        "_aliases",
+        "_by_name",
+        "_files",
+        "_memo",
+        "_notes",
+        "_prepared",
+        "_sources_by_name",
+    )
 
     def __init__(
         self,
@@ -63,6 +71,7 @@ class VaultIndex:
         aliases: dict[str, tuple[str, ...]],
         sources_by_name: dict[str, frozenset[str]],
         memo: dict[tuple[str, str], Resolution],
+        prepared: dict[str, Prepared] | None = None,
     ) -> None:
         self._files = files
         self._notes = notes
@@ -70,6 +79,7 @@ class VaultIndex:
         self._aliases = aliases
         self._sources_by_name = sources_by_name
         self._memo = memo
+        self._prepared: dict[str, Prepared] = prepared if prepared is not None else {}
 
     @classmethod
     def build(cls, files: Iterable[FileEntry], notes: Iterable[Note]) -> VaultIndex:
@@ -106,13 +116,17 @@ class VaultIndex:
         """Which file `linkpath` opens from note `source` (Obsidian's getLinkpathDest)."""
         if linkpath == "":
             return Resolution("resolved", source)
-        # Keyed by the text as written: cheaper than normalising on every call, and equal
-        # texts from the same folder always resolve alike.
+        # Memoised by the text as written (cheaper than normalising on every call): first the
+        # folder-independent part, then, only where the folder matters, per folder.
+        prepared = self._prepared.get(linkpath)
+        if prepared is None:
+            prepared = self._prepared[linkpath] = prepare(linkpath, self._by_name)
+        if prepared.result is not None:
+            return prepared.result
         memo_key = (linkpath, folder_of(source))
         found = self._memo.get(memo_key)
         if found is None:
-            found = resolve_linkpath(linkpath, source, self._by_name)
-            self._memo[memo_key] = found
+            found = self._memo[memo_key] = resolve_prepared(prepared, source)
         return found
 
     def resolve_link(self, link: Link, source: str) -> Resolution:
@@ -206,9 +220,12 @@ class VaultIndex:
         for name, adding in new_sources.items():
             sources[name] = sources.get(name, frozenset()) | adding
         memo = {
-            key: value for key, value in self._memo.items() if not _affected(key, touched_names)
+            key: value for key, value in self._memo.items() if not _affected(key[0], touched_names)
         }
-        return VaultIndex(new_files, new_notes, by_name, aliases, sources, memo)
+        prepared = {
+            key: value for key, value in self._prepared.items() if not _affected(key, touched_names)
+        }
+        return VaultIndex(new_files, new_notes, by_name, aliases, sources, memo, prepared)
 
     def snapshot(self) -> tuple[object, ...]:
         """Everything that defines the index's meaning, for equality checks in tests."""
@@ -221,8 +238,11 @@ class VaultIndex:
         )
 
 
-def _affected(memo_key: tuple[str, str], touched_names: set[str]) -> bool:
-    linkpath = lookup_key(memo_key[0])
+def _affected(linkpath_as_written: str, touched_names: set[str]) -> bool:
+    """Whether adding or removing files with these names can change how the link resolves."""
+    if not touched_names:
+        return False
+    linkpath = lookup_key(linkpath_as_written)
     name = linkpath[linkpath.rfind("/") + 1 :]
     return name in touched_names or name + ".md" in touched_names
 

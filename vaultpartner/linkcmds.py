@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -12,8 +13,10 @@ from vaultpartner import app, fixcmd
 from vaultpartner.apply import Applier, ApplyReport, diffs
 from vaultpartner.console import print_lines, print_warning
 from vaultpartner.errors import EXIT_FINDINGS, EXIT_OK, VaultPartnerError
+from vaultpartner.index import FileEntry
 from vaultpartner.journal import Journal
-from vaultpartner.moving import clean_rel, plan_move
+from vaultpartner.moving import clean_rel, moved_index, plan_move, rename_map
+from vaultpartner.note import parse_note
 from vaultpartner.paths import nfc
 from vaultpartner.plan import Plan
 from vaultpartner.state import ensure_vault_state_dir
@@ -99,8 +102,31 @@ def run_mv(session: app.Session, old: str, new: str, *, dry_run: bool, command: 
         outcome = applier.apply(plan)
     if not outcome.failed:
         known = {move.src: move.dst for move in plan.moves}
-        fixcmd.record_snapshot(session, known=known)
+        fixcmd.record_snapshot(session, moved_vault(vault, plan, outcome), known=known)
     return report(outcome, plan)
+
+
+def moved_vault(vault: LoadedVault, plan: Plan, outcome: ApplyReport) -> LoadedVault:
+    """The vault as `mv` left it, without reading it all again: the index with the files
+    moved, and the notes this run rewrote parsed again."""
+    renames: dict[str, str] = {}
+    for move in plan.moves:
+        renames |= rename_map(vault.index, move.src, move.dst)
+    index = moved_index(vault.index, renames)
+    os_paths = {renames.get(path, path): where for path, where in vault.os_paths.items()}
+    for old, new in renames.items():
+        os_paths[new] = str(vault.root / new)
+        os_paths.pop(old, None)
+    entries, notes = [], []
+    for path in {o.path for o in outcome.outcomes if o.status == "written"}:
+        try:
+            data = Path(os_paths[path]).read_bytes()
+        except (KeyError, OSError):
+            continue
+        entries.append(FileEntry(path, len(data), index.files[path].symlinked))
+        notes.append(parse_note(path, data))
+    index = index.updated(files=entries, notes=notes)
+    return dataclasses.replace(vault, index=index, os_paths=os_paths)
 
 
 def run_undo(session: app.Session, run_id: str | None, *, command: str) -> int:

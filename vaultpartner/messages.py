@@ -142,6 +142,194 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "en": "{detail} — remove the copy, or mark it confidential too",
         "ru": "конфиденциальный текст скопирован в другую заметку: {detail} — удалите копию или тоже пометьте её",
     },
+    # Partnership findings, one entry per kind of problem (PartnerProblem.message_key): the
+    # codes above are the fallback frame for a problem that has only its English `detail`.
+    # Keys, values as written, paths and dates are fields, never translated.
+    "recruiter-field-text": {
+        "en": "{key} should be text, but it is {found}; write a single text value",
+        "ru": "свойство {key} должно быть текстом, а записано {found}; оставьте одно "
+        "текстовое значение",
+    },
+    "recruiter-field-texts": {
+        "en": "{key} has an item {found} that is not text; write {key} as text or a list of text",
+        "ru": "в свойстве {key} есть значение {found}, и это не текст; запишите {key} текстом "
+        "или списком текстов",
+    },
+    "recruiter-field-date": {
+        "en": "{key} should be a date YYYY-MM-DD, but it is {found}; write the date like "
+        "2026-11-05",
+        "ru": "свойство {key} должно быть датой YYYY-MM-DD, а записано {found}; запишите дату "
+        "в виде 2026-11-05",
+    },
+    "recruiter-field-phone-number": {
+        "en": "{key} {found} is not in quotes, so YAML reads it as a number and drops the '+' "
+        'and leading zeros; put it in quotes: {key}: "+7 999 123-45-67"',
+        "ru": "номер в {key} ({found}) записан без кавычек, поэтому YAML читает его как число "
+        'и теряет «+» и ведущие нули; возьмите номер в кавычки: {key}: "+7 999 123-45-67"',
+    },
+    "recruiter-field-contact-number": {
+        "en": "{key} {found} is read by YAML as a number, not text; put it in quotes",
+        "ru": "значение {key} ({found}) YAML читает как число, а не как текст; возьмите его "
+        "в кавычки",
+    },
+    "recruiter-field-email": {
+        "en": '{key} should be an e-mail address like "anna@example.com", but it is {found}; '
+        "correct the address",
+        "ru": "в {key} должен быть адрес электронной почты, например "
+        '"anna@example.com", а записано {found}; исправьте адрес',
+    },
+    "recruiter-field-phone": {
+        "en": '{key} should be a phone number in quotes like "+7 999 123-45-67", but it is '
+        "{found}; correct the number",
+        "ru": 'в {key} должен быть номер телефона в кавычках, например "+7 999 123-45-67", '
+        "а записано {found}; исправьте номер",
+    },
+    "recruiter-field-telegram": {
+        "en": '{key} should be a Telegram handle in quotes like "@anna_hr", but it is {found}; '
+        "correct the handle",
+        "ru": 'в {key} должен быть ник в Telegram в кавычках, например "@anna_hr", а записано '
+        "{found}; исправьте ник",
+    },
+    "recruiter-field-linkedin": {
+        "en": "{key} should be a profile address in quotes, but it is {found}; write the link "
+        "to the LinkedIn profile as text",
+        "ru": "в {key} должен быть адрес профиля в кавычках, а записано {found}; запишите "
+        "ссылку на профиль LinkedIn текстом",
+    },
+    "recruiter-field-company-missing": {
+        "en": "property {key} is not set; add the company as a quoted link, e.g. "
+        '{key}: "[[Yandex]]"',
+        "ru": "не указано свойство {key}; добавьте компанию ссылкой в кавычках, например "
+        '{key}: "[[Яндекс]]"',
+    },
+    "recruiter-field-company": {
+        "en": '{key} should be a quoted link like "[[Yandex]]", but it is {found}; write the '
+        "company as a link in quotes",
+        "ru": 'свойство {key} должно быть ссылкой в кавычках, например "[[Яндекс]]", а записано '
+        "{found}; запишите компанию ссылкой в кавычках",
+    },
+    "recruiter-field-company-unquoted": {
+        "en": "{key} holds a link without quotes, which YAML reads as a nested list {found}; "
+        'put it in quotes: {key}: "[[Yandex]]"',
+        "ru": "в свойстве {key} ссылка без кавычек, и YAML читает её как вложенный список "
+        '{found}; возьмите её в кавычки: {key}: "[[Яндекс]]"',
+    },
+    "recruiter-field-cadence-unit": {
+        "en": "{key} {found} has no unit; write {suggestion} for days, or use w, mo or y for "
+        "weeks, months or years",
+        "ru": "в {key} число {found} без единицы измерения; напишите {suggestion} (дни) или "
+        "используйте w, mo, y — недели, месяцы, годы",
+    },
+    "recruiter-field-cadence": {
+        "en": '{key} should be a duration like "6w", but it is {found}; use d, w, mo or y, '
+        'e.g. "30d" or "3mo"',
+        "ru": 'свойство {key} должно быть интервалом вроде "6w", а записано {found}; '
+        'используйте d, w, mo или y, например "30d" или "3mo"',
+    },
+    "recruiter-field-cadence-minutes": {
+        "en": '{key} {found} is ambiguous: Dataview reads "m" as minutes; for months write '
+        "{suggestion}",
+        "ru": "значение {key} {found} неоднозначно: Dataview читает «m» как минуты; для "
+        "месяцев пишите {suggestion}",
+    },
+    "recruiter-field-cadence-zero": {
+        "en": '{key} {found} is an interval of zero; it must be at least 1, e.g. "1w"',
+        "ru": 'в {key} нулевой интервал {found}; нужно не меньше 1, например "1w"',
+    },
+    "recruiter-field-status": {
+        "en": "{key} should be active, paused or archived, but it is {found}; it counts as "
+        "active until you correct it",
+        "ru": "свойство {key} должно быть active, paused или archived, а записано {found}; "
+        "пока это не исправлено, рекрутер считается active",
+    },
+    "recruiter-field-confidential": {
+        "en": "{key} should be true or false, but it is {found}; it counts as {treated} until "
+        "you set true or false",
+        "ru": "свойство {key} должно быть true или false, а записано {found}; пока значение "
+        "не исправлено, считается {treated}",
+    },
+    "recruiter-field-no-contact": {
+        "en": "no way to contact them; add email, phone, telegram or linkedin",
+        "ru": "не указано, как связаться с рекрутером; добавьте email, phone, telegram "
+        "или linkedin",
+    },
+    "recruiter-field-type-declared": {
+        "en": ".obsidian/types.json declares {key} as {declared}, but here it is {kind}; use "
+        "one type everywhere (or change types.json)",
+        "ru": "в .obsidian/types.json у свойства {key} тип {declared}, а здесь — {kind}; "
+        "используйте везде один тип (или измените types.json)",
+    },
+    "recruiter-field-type-usual": {
+        "en": "{key} is {usual} in most recruiter notes ({count}), but here it is {kind}; use "
+        "one type everywhere",
+        "ru": "в большинстве заметок рекрутеров ({count}) у свойства {key} тип {usual}, "
+        "а здесь — {kind}; используйте везде один тип",
+    },
+    "interaction-field-item-date": {
+        "en": "{date} in the Interactions list is not a calendar date; correct it to a real "
+        "date YYYY-MM-DD",
+        "ru": "{date} в списке взаимодействий — несуществующая дата; исправьте её на настоящую "
+        "дату YYYY-MM-DD",
+    },
+    "interaction-field-choice": {
+        "en": "{key} should be one of {choices}, but it is {found}; pick one of them",
+        "ru": "свойство {key} должно быть одним из значений {choices}, а записано {found}; "
+        "выберите одно из них",
+    },
+    "interaction-field-items": {
+        "en": "{key} has an item {found} that is not text; write {key} as a list of text",
+        "ru": "в свойстве {key} есть значение {found}, и это не текст; запишите {key} списком "
+        "строк",
+    },
+    "interaction-field-date-missing": {
+        "en": "property {key} is not set; add the day of the contact as YYYY-MM-DD — until "
+        "then this interaction is not counted",
+        "ru": "не указано свойство {key}; добавьте день контакта в виде YYYY-MM-DD — до тех "
+        "пор этот контакт не учитывается",
+    },
+    "interaction-field-date": {
+        "en": "{key} should be a date YYYY-MM-DD, but it is {found}; write the day of the "
+        "contact like 2026-11-05 — until then this interaction is not counted",
+        "ru": "свойство {key} должно быть датой YYYY-MM-DD, а записано {found}; запишите день "
+        "контакта в виде 2026-11-05 — до тех пор этот контакт не учитывается",
+    },
+    "interaction-field-with-missing": {
+        "en": "property {key} is not set; add the recruiter as a quoted link, e.g. "
+        '{key}: "[[Anna Petrova]]" — until then this interaction counts for nobody',
+        "ru": "не указано свойство {key}; добавьте рекрутера ссылкой в кавычках, например "
+        '{key}: "[[Анна Петрова]]" — до тех пор контакт ни к кому не относится',
+    },
+    "interaction-field-with": {
+        "en": '{key} should be a quoted link like "[[Anna Petrova]]", but it is {found}; '
+        "write the recruiter as a link in quotes",
+        "ru": 'свойство {key} должно быть ссылкой в кавычках, например "[[Анна Петрова]]", '
+        "а записано {found}; запишите рекрутера ссылкой в кавычках",
+    },
+    "duplicate-contact-pair": {
+        "en": "{contacts} also in {other}; if it is the same person, merge the two notes, "
+        "otherwise correct the contact",
+        "ru": "контакты совпадают с заметкой {other}: {contacts}; если это один и тот же "
+        "человек, объедините заметки, иначе исправьте контакт",
+    },
+    "recruiter-no-contact-date": {
+        "en": "no contact date is known for this recruiter; set {key}, add a dated item under "
+        "## Interactions, or write an interaction note that links here",
+        "ru": "неизвестно, когда был последний контакт с рекрутером; заполните {key}, добавьте "
+        "пункт с датой под заголовком ## Взаимодействия или заметку о контакте со ссылкой "
+        "сюда",
+    },
+    "confidential-leak-one": {
+        "en": "a line of confidential text from {source} is copied here; remove it, or mark "
+        "it confidential here too",
+        "ru": "сюда скопирована строка конфиденциального текста из {source}; удалите её или "
+        "пометьте как конфиденциальную и здесь",
+    },
+    "confidential-leak-many": {
+        "en": "{count} lines of confidential text from {source} are copied here; remove them, "
+        "or mark them confidential here too",
+        "ru": "сюда скопированы строки конфиденциального текста из {source} (строк: {count}); "
+        "удалите их или пометьте как конфиденциальные и здесь",
+    },
     "overdue-followup": {
         "en": "a follow-up with {recruiter} is due since {due} ({reasons}); run "
         "`vaultpartner followups` to write the note, or get in touch",

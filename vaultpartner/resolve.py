@@ -43,15 +43,17 @@ def _normalise_relative(folder_key: str, linkpath: str) -> str | None:
     return "/".join(parts)
 
 
-def resolve_linkpath(
-    linkpath: str, source_path: str, by_name: Mapping[str, Sequence[str]]
-) -> Resolution:
-    """Which file a linkpath (subpath already removed) opens from source_path.
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The part of resolving a linkpath that does not depend on the source note's folder."""
 
-    by_name maps a lower-cased file name with extension to every vault path with that name.
-    """
-    if linkpath == "":
-        return Resolution("resolved", source_path)
+    wanted: str  # lower-cased, NFC, with ".md" appended when that was needed
+    candidates: tuple[str, ...]
+    result: Resolution | None  # set when the folder cannot change the answer
+
+
+def prepare(linkpath: str, by_name: Mapping[str, Sequence[str]]) -> Prepared:
+    """Steps 2-4 of getLinkpathDest: the candidates, and the answer when it is already known."""
     wanted = lookup_key(linkpath)
     name = wanted[wanted.rfind("/") + 1 :]
     candidates: Sequence[str] = by_name.get(name, ()) if "." in name else ()
@@ -59,12 +61,20 @@ def resolve_linkpath(
         wanted, name = wanted + ".md", name + ".md"
         candidates = by_name.get(name, ())
         if not candidates:
-            return MISSING
+            return Prepared(wanted, (), MISSING)
     if "/" not in wanted and len(candidates) == 1:
-        return Resolution("resolved", candidates[0])
+        return Prepared(wanted, tuple(candidates), Resolution("resolved", candidates[0]))
+    return Prepared(wanted, tuple(candidates), None)
+
+
+def resolve_prepared(prepared: Prepared, source_path: str) -> Resolution:
+    """Steps 5-8: relative paths, the exact vault path, then suffix matches by folder."""
+    if prepared.result is not None:
+        return prepared.result
+    wanted = prepared.wanted
     # Index paths are NFC already, so lower() is their lookup key.
-    keyed = [(path.lower(), path) for path in candidates]
-    folder_key = folder_of(source_path).lower()  # index paths are NFC already
+    keyed = [(path.lower(), path) for path in prepared.candidates]
+    folder_key = folder_of(source_path).lower()
     if wanted.startswith(("./", "../")):
         relative = _normalise_relative(folder_key, wanted)
         for key, path in keyed:
@@ -83,6 +93,18 @@ def resolve_linkpath(
         if group:
             return _shortest(group)
     return MISSING
+
+
+def resolve_linkpath(
+    linkpath: str, source_path: str, by_name: Mapping[str, Sequence[str]]
+) -> Resolution:
+    """Which file a linkpath (subpath already removed) opens from source_path.
+
+    by_name maps a lower-cased file name with extension to every vault path with that name.
+    """
+    if linkpath == "":
+        return Resolution("resolved", source_path)
+    return resolve_prepared(prepare(linkpath, by_name), source_path)
 
 
 def _shortest(group: list[str]) -> Resolution:

@@ -32,10 +32,13 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from vaultpartner import app
+from vaultpartner.errors import LockedError
+from vaultpartner.lock import VaultLock
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.watchcore import Debouncer, interesting
 from vaultpartner.watcher import ROOT_GONE, Engine, relative, start_engine
 from vaultpartner.watchstart import FollowupSchedule, partner_note, run_startup
+from vaultpartner.writer import SafeWriter
 
 log = logging.getLogger(__name__)
 RESCAN = "\0rescan"
@@ -44,6 +47,9 @@ WAKE = "\0wake"
 IDLE_TICK = 2.0  # seconds; health checks and stop requests are looked at this often
 POLLING_INTERVAL = 2.0
 INOTIFY_LOGGER = "watchdog.observers.inotify_c"
+# One watcher per vault: its own lock (in a sub-folder of the state folder, beside the write
+# lock every writing command takes for a moment), held for the watcher's whole life.
+WATCHER_LOCK_FOLDER = "watcher"
 _SKIPPED_EVENTS = frozenset({"opened", "closed_no_write"})
 
 
@@ -339,7 +345,17 @@ def run_watch(
         say(text)
         logger.info(text)
 
+    state = ensure_vault_state_dir(session.root, override=session.state_override)
+    instance = VaultLock(state / WATCHER_LOCK_FOLDER, command="watch")
     try:
+        instance.acquire()  # a second watcher on this vault stops here, naming the first
+    except LockedError:
+        logger.removeHandler(file_log)
+        file_log.close()
+        raise
+    try:
+        if not options.report_only:
+            _remove_leftovers(session, state, tell)
         run_startup(
             session,
             apply_backlog=options.apply_backlog,
@@ -354,8 +370,27 @@ def run_watch(
         loop = WatchLoop(session, engine, options, tell, clock)
         return _run(loop, stop or threading.Event(), started)
     finally:
+        instance.release()
         logger.removeHandler(file_log)
         file_log.close()
+
+
+def _remove_leftovers(session: app.Session, state: Path, say: Callable[[str], None]) -> None:
+    """Temp files of a write that was killed (catalogue 21), removed under the write lock.
+
+    When another command holds the lock its temp files are live: they are left alone, and
+    the next write the watcher makes (through `Applier`) removes any leftovers then.
+    """
+    lock = VaultLock(state, command="watch: cleanup")
+    try:
+        lock.acquire()
+    except LockedError:
+        return
+    try:
+        for rel in SafeWriter(session.root).cleanup_temp_files():
+            say(f"removed {rel}, a temporary file left by an interrupted write")
+    finally:
+        lock.release()
 
 
 def _run(

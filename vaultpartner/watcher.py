@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,9 @@ ROOT_GONE = "the vault folder is gone"
 BLOCKED_POLL_SECONDS = 1.0  # how often waiting writes look again while git/sync/pause block them
 _REPORT_GONE_MAX = 20
 PLACEHOLDER = "placeholder"
+EMPTY_IDENTITY = content_hash(b"")
+# git's merge/rebase/stash conflict markers ("=======" alone is also a Setext underline).
+_CONFLICT_MARKERS = re.compile(rb"^(?:<{7}|>{7})(?: |\r?$)", re.MULTILINE)
 
 Stamp = tuple[int, int]  # (size, mtime_ns): a cheap "maybe changed" test for rescans
 
@@ -103,6 +107,8 @@ class Engine:
     stamps: dict[str, Stamp] = field(default_factory=dict)
     sync_temps: set[str] = field(default_factory=set)  # sync clients' temp files seen
     ours: dict[str, int] = field(default_factory=dict)  # mtime_ns our last write left
+    conflicted: set[str] = field(default_factory=set)  # notes with git conflict markers, told
+    told: set[tuple[str, str]] = field(default_factory=set)  # one-time messages already said
     paused_reason: str | None = None
     needs_rescan: bool = False
     batches: int = 0
@@ -147,12 +153,13 @@ class Engine:
     def _look(self, rel: str) -> Seen | str | None:
         """The file as it is now; None when it is not there; PLACEHOLDER for a cloud
         placeholder (never read, never treated as deleted)."""
-        disk = self.root / rel
+        disk = self._disk(rel)
         try:
             info = disk.stat()
             if not disk.is_file():
                 return None
             if getattr(info, "st_flags", 0) & _SF_DATALESS:
+                self._tell_once(rel, "is a cloud placeholder (not downloaded); not read")
                 return PLACEHOLDER
             symlinked = self._through_symlink(rel)
             stamp = (info.st_size, info.st_mtime_ns)
@@ -162,15 +169,43 @@ class Engine:
                 entry = FileEntry(rel, len(data), symlinked)
                 return Seen(entry, note, note.content_hash, stamp)
             identity = file_identity(disk, info.st_size)
+        except PermissionError:
+            # Unreadable is not gone: never taken for a deletion or one half of a rename.
+            self._tell_once(rel, "cannot be read (permission denied); skipped")
+            return PLACEHOLDER
         except OSError:
             return None
         return Seen(FileEntry(rel, info.st_size, symlinked), None, identity, stamp)
+
+    def _tell_once(self, rel: str, what: str) -> None:
+        if (rel, what) not in self.told:
+            self.told.add((rel, what))
+            self.say(f"{rel} {what}")
+
+    def _disk(self, rel: str) -> Path:
+        """Where rel is on disk: its name there may be NFD (written on macOS), rel is NFC."""
+        disk = self.root / rel
+        if os.path.lexists(disk):
+            return disk
+        folder = self.root
+        for part in rel.split("/"):
+            if not os.path.lexists(folder / part):
+                try:
+                    names = os.listdir(folder)
+                except OSError:
+                    return disk
+                match = next((name for name in names if nfc(name) == part), None)
+                if match is None:
+                    return disk
+                part = match
+            folder = folder / part
+        return folder
 
     def _through_symlink(self, rel: str) -> bool:
         known = self.index.files.get(rel)
         if known is not None and known.symlinked:
             return True
-        disk = self.root / rel
+        disk = self._disk(rel)
         if disk.is_symlink():
             return True
         real_root = os.path.realpath(self.root)
@@ -258,7 +293,9 @@ class Engine:
         """old -> new where exactly one vanished file and one new file share their content."""
         by_identity: dict[str, list[str]] = {}
         for rel, seen in added.items():
-            if rel not in self.index.files:
+            # A file seen while still empty (a copy's create event comes before its bytes)
+            # is still arriving when its content shows up (catalogue 20).
+            if rel not in self.index.files or self.identities.get(rel) == EMPTY_IDENTITY:
                 by_identity.setdefault(seen.identity, []).append(rel)
         vanished: dict[str, list[str]] = {}
         for rel in removed:
@@ -371,13 +408,41 @@ class Engine:
             return False
         if is_sync_conflict(path):
             return False
-        return not conflict_copies_of(path, self.index.files)
+        if conflict_copies_of(path, self.index.files):
+            return False
+        if self._is_placeholder(path):
+            return False  # reading it would download it, writing it would race the download
+        return not self._has_conflict_markers(path)
+
+    def _is_placeholder(self, path: str) -> bool:
+        try:
+            info = self._disk(path).stat()
+        except OSError:
+            return True
+        if getattr(info, "st_flags", 0) & _SF_DATALESS:
+            self._tell_once(path, "is a cloud placeholder (not downloaded); not read")
+            return True
+        return False
+
+    def _has_conflict_markers(self, path: str) -> bool:
+        """A note in the middle of a git merge, rebase or stash pop is never written."""
+        try:
+            data = self._disk(path).read_bytes()
+        except OSError:
+            return True
+        if _CONFLICT_MARKERS.search(data) is None:
+            self.conflicted.discard(path)
+            return False
+        if path not in self.conflicted:
+            self.conflicted.add(path)
+            self.say(f"{path} has git conflict markers; not written until they are resolved")
+        return True
 
     def _recently_edited(self, rel: str, now: float, grace: float) -> bool:
         if grace <= 0:
             return False
         try:
-            info = (self.root / rel).stat()
+            info = self._disk(rel).stat()
         except OSError:
             return True
         if self.ours.get(rel) == info.st_mtime_ns:

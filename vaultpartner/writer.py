@@ -37,6 +37,7 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
 _IS_WINDOWS = sys.platform == "win32"
 _REPLACE_ATTEMPTS = 5
+_SF_DATALESS = 0x40000000  # macOS: iCloud placeholder whose data is not on disk
 _CONFLICT_MSG = "changed on disk since it was read; skipped, run again"
 _EXISTS_MSG = "already exists; vaultpartner never overwrites on create"
 # Absolute (POSIX or Windows), backslashed, NUL-bearing, or with empty/./.. parts.
@@ -221,6 +222,7 @@ class SafeWriter:
             except OSError as exc:
                 for item in staged:
                     results[item.number] = self._outcome(item.rel, "could not write", exc, item.old)
+                    item.temp.unlink(missing_ok=True)  # `staged` is emptied: remove them here
                 staged = []
             folders: dict[Path, None] = {}
             for item in staged:
@@ -428,6 +430,8 @@ class SafeWriter:
             raise _refused("not a regular file")
         if st.st_nlink > 1:
             raise _refused("note is hard-linked; a rewrite would split the links, edit it by hand")
+        if getattr(st, "st_flags", 0) & _SF_DATALESS:
+            raise _refused("note is a cloud placeholder (not downloaded); open it once first")
         # The mode check also holds for root, for whom access() always says yes.
         if not st.st_mode & 0o222 or not os.access(target, os.W_OK):
             raise _refused("note is read-only; make it writable to let vaultpartner edit it")

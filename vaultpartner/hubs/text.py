@@ -17,6 +17,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from vaultpartner.edits import Edit
 from vaultpartner.headings import strip_heading
@@ -142,14 +143,25 @@ class Section:
     end_line: int  # 1-based, exclusive: the next heading of the same or a higher level
 
 
+@lru_cache(maxsize=8192)
+def _heading_key(text: str) -> str:
+    """Heading texts repeat across a vault ("Links", "Ссылки"): fold each only once."""
+    return fold(strip_heading(text))
+
+
+@lru_cache(maxsize=64)
+def _wanted(headings: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(_heading_key(name) for name in headings)
+
+
 def related_section(
     note: Note, headings: Sequence[str], *, line_count: int = 1 << 30
 ) -> Section | None:
     """The first heading named like one of `headings` (compared as Obsidian compares
     heading links, case-insensitively, ё as е) and the lines under it."""
-    wanted = {fold(strip_heading(name)) for name in headings}
+    wanted = _wanted(tuple(headings))
     for position, heading in enumerate(note.headings):
-        if fold(strip_heading(heading.text)) in wanted:
+        if _heading_key(heading.text) in wanted:
             end = line_count + 1
             for later in note.headings[position + 1 :]:
                 if later.level <= heading.level:

@@ -36,6 +36,7 @@ from vaultpartner.partners.schema import (
     SCHEMA_KEYS,
     FrontmatterLines,
     excluded,
+    literal,
     load_recruiters,
 )
 
@@ -112,6 +113,7 @@ def duplicate_contacts(
     for (first, second), shared in sorted(pairs.items()):
         shared.sort()
         what = ", ".join(f"{key} {written!r}" for key, written in shared)
+        contacts = ", ".join(f"{key} {literal(written)}" for key, written in shared)
         problems.append(
             PartnerProblem(
                 code="duplicate-contact",
@@ -122,6 +124,8 @@ def duplicate_contacts(
                 severity="warning",
                 related=(second,),
                 key=shared[0][0],
+                message_key="duplicate-contact-pair",
+                message_values=(("contacts", contacts), ("other", second)),
             )
         )
     return problems
@@ -144,11 +148,15 @@ def type_problems(
         if declared is not None:
             wrong = {p: k for p, k in found.items() if not _fits(declared, k)}
             why = f".obsidian/types.json declares {key} as {declared}"
+            variant = "recruiter-field-type-declared"
+            expected = {"declared": declared}
         else:
             counts = Counter(found.values())
             usual = sorted(counts, key=lambda k: (-counts[k], k))[0]
             wrong = {p: k for p, k in found.items() if k != usual}
             why = f"{key} is {usual} in {counts[usual]} recruiter note(s)"
+            variant = "recruiter-field-type-usual"
+            expected = {"usual": usual, "count": str(counts[usual])}
         for path, kind in wrong.items():
             problems.append(
                 PartnerProblem(
@@ -158,6 +166,8 @@ def type_problems(
                     message=f"{key}: {why}, but here it is {kind}; use one type everywhere",
                     severity="warning",
                     key=key,
+                    message_key=variant,
+                    message_values=(("key", key), *expected.items(), ("kind", kind)),
                 )
             )
     return problems

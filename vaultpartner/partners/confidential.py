@@ -186,6 +186,8 @@ def leak_problems(
                     ),
                     severity="warning",
                     related=(source,),
+                    message_key="confidential-leak-one" if count == 1 else "confidential-leak-many",
+                    message_values=(("source", source), ("count", str(count))),
                 )
             )
     return problems

@@ -45,7 +45,7 @@ from vaultpartner.partners.model import (
     PartnerProblem,
     Recruiter,
 )
-from vaultpartner.partners.schema import FrontmatterLines
+from vaultpartner.partners.schema import FrontmatterLines, literal
 from vaultpartner.paths import stem_of
 
 INTERACTION_HEADINGS = frozenset({"interactions", "взаимодействия"})
@@ -168,6 +168,8 @@ def list_interactions(
                         path=note.path,
                         line=index + 1,
                         message=f"{match.group(1)} is not a calendar date; write YYYY-MM-DD",
+                        message_key="interaction-field-item-date",
+                        message_values=(("date", match.group(1)),),
                     )
                 )
                 continue
@@ -183,7 +185,8 @@ class _InteractionReader:
         self.lines = FrontmatterLines(text)
         self.problems: list[PartnerProblem] = []
 
-    def problem(self, key: str, message: str) -> None:
+    def problem(self, key: str, message: str, text: str, **values: str) -> None:
+        """One interaction-field problem: `message` in English, `text` its catalogue key."""
         self.problems.append(
             PartnerProblem(
                 code="interaction-field",
@@ -191,6 +194,8 @@ class _InteractionReader:
                 line=self.lines.line(key),
                 message=message,
                 key=key,
+                message_key=f"interaction-field-{text}",
+                message_values=(("key", key), *values.items()),
             )
         )
 
@@ -200,7 +205,13 @@ class _InteractionReader:
             return None
         if isinstance(value, str) and value.strip().lower() in choices:
             return value.strip().lower()
-        self.problem(key, f"{key}: expected one of {', '.join(choices)}, found {value!r}")
+        self.problem(
+            key,
+            f"{key}: expected one of {', '.join(choices)}, found {value!r}",
+            "choice",
+            choices=", ".join(choices),
+            found=literal(value),
+        )
         return None
 
     def items(self, key: str, secret: bool) -> tuple[str, ...]:
@@ -212,7 +223,12 @@ class _InteractionReader:
                 if str(item).strip():
                     found.append("" if secret else str(item).strip())
             elif item is not None:
-                self.problem(key, f"{key}: expected a list of text, found {item!r}")
+                self.problem(
+                    key,
+                    f"{key}: expected a list of text, found {item!r}",
+                    "items",
+                    found=literal(item),
+                )
         return tuple(found)
 
 
@@ -229,8 +245,13 @@ def parse_interaction_note(
     meta = reader.meta
     day = as_date(meta.get("date"))
     if day is None:
-        found = "nothing" if meta.get("date") in (None, "") else repr(meta.get("date"))
-        reader.problem("date", f"date: expected a date YYYY-MM-DD, found {found}")
+        value = meta.get("date")
+        found = "nothing" if value in (None, "") else repr(value)
+        message = f"date: expected a date YYYY-MM-DD, found {found}"
+        if value in (None, ""):
+            reader.problem("date", message, "date-missing")
+        else:
+            reader.problem("date", message, "date", found=literal(value))
     targets = _with_targets(note, index, reader)
     secret = frontmatter_confidential(meta)
     interaction = Interaction(
@@ -254,10 +275,17 @@ def _with_targets(note: Note, index: VaultIndex, reader: _InteractionReader) -> 
     value = reader.meta.get("with")
     items = value if isinstance(value, list) else [] if value in (None, "") else [value]
     if not items:
-        reader.problem("with", 'with: missing; add the recruiter as a quoted link "[[Name]]"')
+        reader.problem(
+            "with", 'with: missing; add the recruiter as a quoted link "[[Name]]"', "with-missing"
+        )
     for item in items:
         if not (isinstance(item, str) and item.strip().startswith("[[")):
-            reader.problem("with", f'with: expected a quoted link like "[[Name]]", found {item!r}')
+            reader.problem(
+                "with",
+                f'with: expected a quoted link like "[[Name]]", found {item!r}',
+                "with",
+                found=literal(item),
+            )
     targets: list[str] = []
     for link in note.links:
         if link.place != "frontmatter" or link.key is None:

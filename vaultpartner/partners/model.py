@@ -131,3 +131,13 @@ class PartnerProblem:
     severity: Literal["error", "warning", "info"] = "warning"
     related: tuple[str, ...] = field(default_factory=tuple)
     key: str | None = None  # the frontmatter key concerned, when there is one
+    # The message in any language: a key of the ru/en catalogue (vaultpartner.messages) and
+    # the values for its `{fields}` (keys, values as written, paths, dates: never translated).
+    # `message` above stays the English text, for logs and callers that want one string.
+    message_key: str | None = None
+    message_values: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """The values of `message_key`'s fields, by name."""
+        return dict(self.message_values)

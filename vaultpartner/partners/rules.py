@@ -142,6 +142,8 @@ def due_followups(
                     ),
                     severity="info",
                     key="last_contact",
+                    message_key="recruiter-no-contact-date",
+                    message_values=(("key", "last_contact"),),
                 )
             )
         is_open, handled = _handled(recruiter.path, existing)

@@ -26,6 +26,7 @@ Recommended (missing -> info): `company`, and at least one way to contact them (
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -51,6 +52,8 @@ _LINK = re.compile(r"\[\[([^\[\]|#]*)(?:[#|][^\[\]]*)?\]\]")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"\+?[\d\s().-]{5,}")
 _TELEGRAM = re.compile(r"(?:https?://)?(?:t\.me/|@)?([A-Za-z0-9_]{3,32})")
+_MONTHS = re.compile(r"\s*(\d+)\s*m\s*", re.IGNORECASE)  # Dataview: minutes, not months
+_ZERO = re.compile(r"\s*0+\s*(?:d|days?|w|weeks?|mo|months?|y|years?)\s*", re.IGNORECASE)
 _EXPECTED_CONTACT = {
     "email": 'an e-mail address like "anna@example.com"',
     "phone": 'a quoted phone number like "+7 999 123-45-67"',
@@ -88,6 +91,28 @@ def _shown(value: object) -> str:
         return "a nested object"
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def literal(value: object) -> str:
+    """A value as YAML wrote it, for messages in any language: 'text', 42, true, [a, b]."""
+    text = _literal(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _literal(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {_literal(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 def _folder_key(folder: str) -> str:
@@ -137,7 +162,10 @@ class _Reader:
         self.lines = FrontmatterLines(text)
         self.problems: list[PartnerProblem] = []
 
-    def problem(self, key: str, message: str, severity: str = "warning") -> None:
+    def problem(
+        self, key: str, message: str, text: str, severity: str = "warning", **values: str
+    ) -> None:
+        """One recruiter-field problem: `message` in English, `text` its catalogue key."""
         self.problems.append(
             PartnerProblem(
                 code="recruiter-field",
@@ -146,6 +174,8 @@ class _Reader:
                 message=message,
                 severity="info" if severity == "info" else "warning",
                 key=key,
+                message_key=f"recruiter-field-{text}",
+                message_values=(("key", key), *values.items()),
             )
         )
 
@@ -157,7 +187,9 @@ class _Reader:
         value = self.get(key)
         if value is None or isinstance(value, str):
             return value.strip() if value else None
-        self.problem(key, f"{key}: expected text, found {_shown(value)}")
+        self.problem(
+            key, f"{key}: expected text, found {_shown(value)}", "text", found=literal(value)
+        )
         return None
 
     def texts(self, key: str) -> tuple[str, ...]:
@@ -168,14 +200,24 @@ class _Reader:
             if isinstance(item, str) and item.strip():
                 found.append(item.strip())
             elif item not in (None, ""):
-                self.problem(key, f"{key}: expected text or a list of text, found {_shown(item)}")
+                self.problem(
+                    key,
+                    f"{key}: expected text or a list of text, found {_shown(item)}",
+                    "texts",
+                    found=literal(item),
+                )
         return tuple(found)
 
     def date(self, key: str) -> Any:
         value = self.get(key)
         found = as_date(value)
         if value is not None and found is None:
-            self.problem(key, f"{key}: expected a date YYYY-MM-DD, found {_shown(value)}")
+            self.problem(
+                key,
+                f"{key}: expected a date YYYY-MM-DD, found {_shown(value)}",
+                "date",
+                found=literal(value),
+            )
         return found
 
     def contacts(self, key: str) -> tuple[str, ...]:
@@ -183,24 +225,28 @@ class _Reader:
         items = value if isinstance(value, list) else [] if value is None else [value]
         found: list[str] = []
         for item in items:
-            message = _contact_problem(key, item)
-            if message is None:
+            problem = _contact_problem(key, item)
+            if problem is None:
                 if isinstance(item, str) and item.strip():
                     found.append(item.strip())
             else:
-                self.problem(key, message)
+                self.problem(key, problem[0], problem[1], found=literal(item))
         return tuple(found)
 
 
-def _contact_problem(key: str, item: object) -> str | None:
+def _contact_problem(key: str, item: object) -> tuple[str, str] | None:
+    """(English message, catalogue variant) when a contact value is wrong, else None."""
     if item is None or item == "":
         return None
     expected = _EXPECTED_CONTACT[key]
     if isinstance(item, int | float) and not isinstance(item, bool):
         lost = "lost its '+' and leading zeros" if key == "phone" else "is not text"
-        return f"{key}: {item} is a number, so YAML {lost}; quote it (expected {expected})"
+        return (
+            f"{key}: {item} is a number, so YAML {lost}; quote it (expected {expected})",
+            "phone-number" if key == "phone" else "contact-number",
+        )
     if not isinstance(item, str):
-        return f"{key}: expected {expected}, found {_shown(item)}"
+        return f"{key}: expected {expected}, found {_shown(item)}", key
     text = item.strip()
     valid = {
         "email": _EMAIL.fullmatch(text),
@@ -208,24 +254,33 @@ def _contact_problem(key: str, item: object) -> str | None:
         "telegram": _TELEGRAM.fullmatch(text),
         "linkedin": True,
     }[key]
-    return None if valid else f"{key}: expected {expected}, found {_shown(item)}"
+    return None if valid else (f"{key}: expected {expected}, found {_shown(item)}", key)
 
 
 def _company(reader: _Reader) -> str | None:
     value = reader.get("company")
     if value is None:
-        reader.problem("company", 'company is missing; add a quoted link like "[[Яндекс]]"', "info")
+        reader.problem(
+            "company",
+            'company is missing; add a quoted link like "[[Яндекс]]"',
+            "company-missing",
+            "info",
+        )
         return None
     if isinstance(value, str):
         match = _LINK.fullmatch(value.strip())
         if match and match.group(1).strip():
             return match.group(1).strip()
     hint = ""
+    variant = "company"
     if isinstance(value, list) and value and isinstance(value[0], list):
         hint = " (an unquoted [[...]] is read by YAML as a nested list)"
+        variant = "company-unquoted"
     reader.problem(
         "company",
         f'company: must be a quoted link like "[[Яндекс]]", found {_shown(value)}{hint}',
+        variant,
+        found=literal(value),
     )
     return None
 
@@ -235,15 +290,33 @@ def _cadence(reader: _Reader) -> str | None:
     if value is None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
-        reader.problem("cadence", f'cadence: {value} has no unit; write "{value}d" (or w, mo, y)')
+        reader.problem(
+            "cadence",
+            f'cadence: {value} has no unit; write "{value}d" (or w, mo, y)',
+            "cadence-unit",
+            found=literal(value),
+            suggestion=f'"{value}d"',
+        )
         return None
     if not isinstance(value, str):
-        reader.problem("cadence", f'cadence: expected a duration like "6w", found {_shown(value)}')
+        reader.problem(
+            "cadence",
+            f'cadence: expected a duration like "6w", found {_shown(value)}',
+            "cadence",
+            found=literal(value),
+        )
         return None
     try:
         return format_duration(parse_duration(value))
     except ValueError as exc:
-        reader.problem("cadence", f"cadence: {exc}")
+        months = _MONTHS.fullmatch(value)
+        if months:
+            variant, values = "cadence-minutes", {"suggestion": f'"{months.group(1)}mo"'}
+        elif _ZERO.fullmatch(value):
+            variant, values = "cadence-zero", {}
+        else:
+            variant, values = "cadence", {}
+        reader.problem("cadence", f"cadence: {exc}", variant, found=literal(value), **values)
         return None
 
 
@@ -258,6 +331,8 @@ def _status(reader: _Reader) -> Status:
     reader.problem(
         "status",
         f"status: expected active, paused or archived, found {_shown(value)}; treated as active",
+        "status",
+        found=literal(value),
     )
     return "active"
 
@@ -271,6 +346,9 @@ def _confidential(reader: _Reader) -> bool:
         "confidential",
         f"confidential: expected true or false, found {_shown(value)}; "
         f"treated as {'true' if secret else 'false'}",
+        "confidential",
+        found=literal(value),
+        treated="true" if secret else "false",
     )
     return secret
 
@@ -284,6 +362,7 @@ def parse_recruiter(note: Note, text: str | None = None) -> tuple[Recruiter, lis
         reader.problem(
             "email",
             "no way to contact them: add email, phone, telegram or linkedin",
+            "no-contact",
             "info",
         )
     dates = {key: reader.date(key) for key in DATE_KEYS}

@@ -1,0 +1,111 @@
+"""Issue 6 figures: cold, warm and one-note-changed audits, with ratios, for several sizes.
+
+Usage::
+
+    python benchmarks/bench_cache.py [--sizes 1000,10000,50000]
+
+For each size it generates a vault (benchmarks/generate_vault.py, seed 1; reused from
+/tmp/vp-bench-<size> when present), warms the OS page cache, and runs the whole
+`python -m vaultpartner audit VAULT --format json --output /dev/null` command:
+
+- cold: a fresh state folder, so no vaultpartner cache (OS page cache warm);
+- cold, --no-cache: the same without reading or writing any cache;
+- warm: again, nothing changed since the previous run;
+- one changed: one note appended to, then the audit.
+
+Printed beside each: the targets of issue 6 and the ratios to the I/O floor (reading every note
+plus a regex count of `[[`) and to a plain stat walk. Peak RSS is summed over the process tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from bench_audit import best_of, floor_read, run_audit_once, stat_walk, warm_cache  # noqa: E402
+from generate_vault import generate  # noqa: E402
+
+TARGETS = {
+    (10_000, "warm"): 0.5,
+    (10_000, "cold"): 2.0,
+    (10_000, "one changed"): 0.6,
+    (50_000, "cold"): 15.0,
+}
+RSS_TARGET_MB = {10_000: 300.0, 50_000: 500.0}
+
+
+def audit(vault: Path, state: Path, *extra: str) -> tuple[float, float]:
+    argv = [sys.executable, "-m", "vaultpartner", "--state-dir", str(state), "audit", str(vault)]
+    argv += ["--format", "json", "--output", os.devnull, *extra]
+    env = dict(os.environ)
+    run = run_audit_once(argv, env)
+    if not run.ok:
+        sys.stderr.write(run.stderr[-4000:])
+        raise SystemExit(f"audit failed with exit code {run.returncode}")
+    return run.wall_s, run.peak_tree_kb / 1024
+
+
+def vault_for(size: int) -> Path:
+    path = Path(tempfile.gettempdir()) / f"vp-bench-{size}"
+    if not (path / ".done").exists():
+        print(f"generating {size} notes into {path} ...", flush=True)
+        shutil.rmtree(path, ignore_errors=True)
+        generate(str(path), size, 1)
+        (path / ".done").write_text("ok\n")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000")
+    args = parser.parse_args(argv)
+    rows: list[tuple[str, str, str, str, str]] = []
+    for size in (int(part) for part in args.sizes.split(",")):
+        vault = vault_for(size)
+        warm_cache(str(vault))
+        floor, _ = best_of(floor_read, str(vault))
+        walk, _ = best_of(stat_walk, str(vault))
+        with tempfile.TemporaryDirectory() as tmp:
+            state = Path(tmp) / "state"
+            nocache, rss_nocache = audit(vault, Path(tmp) / "nocache", "--no-cache")
+            cold, rss_cold = audit(vault, state)
+            warm, rss_warm = audit(vault, state)
+            note = next(vault.rglob("*.md"))
+            original = note.read_bytes()
+            try:
+                note.write_bytes(original + b"\nOne more line with [[a link]].\n")
+                changed, rss_changed = audit(vault, state)
+            finally:
+                note.write_bytes(original)
+        for label, seconds, rss in (
+            ("cold, --no-cache", nocache, rss_nocache),
+            ("cold", cold, rss_cold),
+            ("warm", warm, rss_warm),
+            ("one changed", changed, rss_changed),
+        ):
+            target = TARGETS.get((size, label))
+            rss_target = RSS_TARGET_MB.get(size) if label.startswith("cold") else None
+            rows.append(
+                (
+                    f"{size:,} notes, {label}",
+                    f"{seconds:6.2f} s" + (f" (<= {target:g} s)" if target else ""),
+                    f"{rss:5.0f} MB" + (f" (<= {rss_target:g})" if rss_target else ""),
+                    f"{seconds / floor:6.1f}x floor ({floor * 1000:.0f} ms)",
+                    f"{seconds / walk:6.1f}x stat walk ({walk * 1000:.0f} ms)",
+                )
+            )
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
