@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vaultpartner.linktext import (
     LinkText,
@@ -131,3 +133,11 @@ def test_embed_size(
     display: str | None, expected: tuple[str | None, int | None, int | None]
 ) -> None:
     assert embed_size(display) == expected
+
+
+@settings(max_examples=3000, derandomize=True, deadline=None)
+@given(st.text(alphabet="ab Ёё|#\\\u00a0\ufeff\u0301\t.,[]/^", max_size=12))
+def test_fast_wiki_link_text_agrees_with_the_full_parse(content: str) -> None:
+    from vaultpartner.linktext import wiki_link_text
+
+    assert wiki_link_text(content) == parse_wiki_content(content).text

@@ -7,6 +7,7 @@ destinations both end up as a `LinkText`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -63,6 +64,18 @@ class WikiParts:
     target_end: int  # excludes a dropped trailing backslash
     pipe: int  # -1 without display text
     escaped_pipe: bool
+
+
+_PLAIN_CONTENT = re.compile(r"[^\s|\\#\u00a0\ufeff]+(?: [^\s|\\#\u00a0\ufeff]+)*")
+
+
+def wiki_link_text(content: str) -> LinkText:
+    """The meaning of `[[content]]`; a fast path for the common plain `[[Name]]`."""
+    if _PLAIN_CONTENT.fullmatch(content):
+        # No pipe, backslash, '#', no-break space, or whitespace to trim: only NFC remains.
+        target = content if unicodedata.is_normalized("NFC", content) else nfc(content)
+        return LinkText(target, "", None)
+    return parse_wiki_content(content).text
 
 
 def parse_wiki_content(content: str) -> WikiParts:

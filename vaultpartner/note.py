@@ -16,7 +16,12 @@ from typing import Any, Literal, NamedTuple
 from vaultpartner.blocks import inline_blocks
 from vaultpartner.digest import content_hash
 from vaultpartner.headings import Heading
-from vaultpartner.linktext import LinkText, parse_markdown_destination, parse_wiki_content
+from vaultpartner.linktext import (
+    LinkText,
+    parse_markdown_destination,
+    parse_wiki_content,
+    wiki_link_text,
+)
 from vaultpartner.scan import RawLink, ScanResult, ScanState, finish, scan_region
 from vaultpartner.simpleblocks import simple_inline_blocks
 from vaultpartner.yamlfm import ScalarString, find_frontmatter, parse_yaml
@@ -265,7 +270,7 @@ def _inside(comments: list[tuple[int, int]], offset: int) -> bool:
 
 def _body_link(text: str, raw: RawLink, lines: _Lines) -> Link | None:
     if raw.kind == "wiki":
-        link_text = parse_wiki_content(text[raw.content_start : raw.content_end]).text
+        link_text = wiki_link_text(text[raw.content_start : raw.content_end])
         syntax: Syntax = "wiki"
     else:
         destination = text[raw.content_start : raw.content_end]
