@@ -47,6 +47,9 @@ WAKE = "\0wake"
 IDLE_TICK = 2.0  # seconds; health checks and stop requests are looked at this often
 POLLING_INTERVAL = 2.0
 INOTIFY_LOGGER = "watchdog.observers.inotify_c"
+# How often (at most) the index snapshot is saved while the index changes: renames made while
+# the watcher is stopped (or killed) are recognised at the next start by comparing with it.
+SNAPSHOT_EVERY = 5.0
 # One watcher per vault: its own lock (in a sub-folder of the state folder, beside the write
 # lock every writing command takes for a moment), held for the watcher's whole life.
 WATCHER_LOCK_FOLDER = "watcher"
@@ -187,6 +190,8 @@ class WatchLoop:
         self._retry_at = 0.0
         self._root_was_gone = False
         self.followups = FollowupSchedule(grace=watch.edit_grace_seconds)
+        self._snapshot_of: object = engine.index  # the index the saved snapshot describes
+        self._snapshot_at = clock()
         self.today: Callable[[], dt.date] = dt.date.today
 
     # -- life cycle --------------------------------------------------------------------------
@@ -257,6 +262,7 @@ class WatchLoop:
             self._retry()
         if self.followups.due(self.clock(), self.today()):
             self._partners()
+        self._snapshot(self.clock())
         if self.engine.pending:
             wait = self.engine.next_retry_in()
             self._retry_at = self.clock() + (wait if wait is not None else IDLE_TICK)
@@ -276,6 +282,24 @@ class WatchLoop:
         except Exception as exc:  # one bad run must not end the watcher
             log.exception("error while planning follow-ups")
             self.say(f"error while planning follow-ups: {exc!r}; still watching")
+
+    def _snapshot(self, now: float) -> None:
+        """Save the index snapshot when the index changed (at most every SNAPSHOT_EVERY s).
+
+        Without it, a note edited while watching and renamed while the watcher is stopped
+        would not match the snapshot of the last start, and its links could not be repaired.
+        Earlier renames are carried forward, so links still waiting are repaired at start.
+        """
+        if self.engine.index is self._snapshot_of or now - self._snapshot_at < SNAPSHOT_EVERY:
+            return
+        from vaultpartner.fixcmd import record_snapshot
+        from vaultpartner.vaultfs import LoadedVault
+
+        index = self.engine.index
+        root = self.session.root
+        os_paths = {path: str(root / path) for path in index.files}
+        record_snapshot(self.session, LoadedVault(root, index, (), os_paths))
+        self._snapshot_of, self._snapshot_at = index, now
 
     def _retry(self) -> None:
         try:

@@ -92,6 +92,7 @@ class Pending:
 
     renames: dict[str, str]
     sources: set[str] | None
+    fresh: dict[str, set[str]] = field(default_factory=dict)  # never rewritten (_fresh_links)
 
 
 @dataclass
@@ -274,6 +275,7 @@ class Engine:
             self.ours.pop(rel, None)
         for rel, seen in added.items():
             self.identities[rel] = seen.identity
+        fresh = self._fresh_links(before, added, renames)
         for old, new in renames.items():
             self.say(f"noticed a rename: {old} -> {new}")
         gone = [rel for rel in removed if rel not in renames]
@@ -287,7 +289,29 @@ class Engine:
                     if renames.get(new, new) != old
                 }
             self.pending = [item for item in self.pending if item.renames]
-            self._rewrite(renames, None, first=True)
+            self._rewrite(renames, None, first=True, fresh=fresh)
+
+    @staticmethod
+    def _fresh_links(
+        before: VaultIndex, added: dict[str, Seen], renames: dict[str, str]
+    ) -> dict[str, set[str]]:
+        """The link texts each note changed in this batch gained (a moved note: none).
+
+        Whoever wrote them (git checking out another commit, Obsidian, sync, the user) wrote
+        them for the vault as it is now, not as it was before the renames seen in the same
+        batch: they are never rewritten for those renames (catalogue 38).
+        """
+        moved_in = set(renames.values())
+        fresh: dict[str, set[str]] = {}
+        for rel, seen in added.items():
+            if rel in moved_in or seen.note is None:
+                continue
+            old_note = before.notes.get(rel)
+            old_raws = {link.raw for link in old_note.links} if old_note is not None else set()
+            gained = {link.raw for link in seen.note.links} - old_raws
+            if gained:
+                fresh[rel] = gained
+        return fresh
 
     def _renames(self, removed: list[str], added: dict[str, Seen]) -> dict[str, str]:
         """old -> new where exactly one vanished file and one new file share their content."""
@@ -356,7 +380,14 @@ class Engine:
         )
         return live, changes, skipped
 
-    def _rewrite(self, renames: dict[str, str], only: set[str] | None, *, first: bool) -> None:
+    def _rewrite(
+        self,
+        renames: dict[str, str],
+        only: set[str] | None,
+        *,
+        first: bool,
+        fresh: dict[str, set[str]],
+    ) -> None:
         live, changes, skipped = self._plan_links(renames)
         if first:
             for item in skipped:
@@ -365,6 +396,13 @@ class Engine:
                 )
         by_source: dict[str, list[LinkChange]] = {}
         for change in changes:
+            if change.link.raw in fresh.get(change.source, ()):
+                if first:
+                    self.say(
+                        f"{change.source}:{change.link.line}: {change.link.raw} not rewritten: "
+                        "written at the same time as the rename, for the new names"
+                    )
+                continue
             if only is None or change.source in only:
                 by_source.setdefault(change.source, []).append(change)
         if not by_source:
@@ -392,7 +430,7 @@ class Engine:
                 self.say(f"would write {edit.path} ({edit.reason}) but this is a report-only run")
             return
         if waiting:
-            self.pending.append(Pending(dict(live), waiting))
+            self.pending.append(Pending(dict(live), waiting, fresh))
             if first:
                 count = len(waiting)
                 self.say(
@@ -400,7 +438,7 @@ class Engine:
                     f"their links wait: {', '.join(sorted(waiting)[:3])}"
                     + (", ..." if count > 3 else "")
                 )
-        self._apply(plan, live)
+        self._apply(plan, live, fresh)
 
     def _writable(self, path: str) -> bool:
         entry = self.index.files.get(path)
@@ -465,8 +503,10 @@ class Engine:
             return "writes are paused (vaultpartner resume VAULT)"
         return self.limiter.tripped
 
-    def _wait(self, renames: dict[str, str], sources: set[str], why: str) -> None:
-        self.pending.append(Pending(dict(renames), set(sources)))
+    def _wait(
+        self, renames: dict[str, str], sources: set[str], why: str, fresh: dict[str, set[str]]
+    ) -> None:
+        self.pending.append(Pending(dict(renames), set(sources), fresh))
         if self._said_blocked != why:
             self._said_blocked = why
             count = len(sources)
@@ -475,7 +515,7 @@ class Engine:
                 "they will be once that is over"
             )
 
-    def _apply(self, plan: Plan, renames: dict[str, str]) -> None:
+    def _apply(self, plan: Plan, renames: dict[str, str], fresh: dict[str, set[str]]) -> None:
         if plan.empty:
             return
         blocked = self.writes_blocked()
@@ -484,7 +524,7 @@ class Engine:
                 for edit in plan.edits:
                     self.say(f"not written: {edit.path} ({edit.reason}): {blocked}")
                 return
-            self._wait(renames, {edit.path for edit in plan.edits}, blocked)
+            self._wait(renames, {edit.path for edit in plan.edits}, blocked, fresh)
             return
         self._said_blocked = None
         now = self.clock()
@@ -502,7 +542,7 @@ class Engine:
             with Applier(self.root, state, command="watch") as applier:
                 report = applier.apply(allowed)
         except LockedError as exc:
-            self._wait(renames, {edit.path for edit in allowed.edits}, str(exc))
+            self._wait(renames, {edit.path for edit in allowed.edits}, str(exc), fresh)
             return
         retry: set[str] = set()
         for outcome in report.outcomes:
@@ -517,7 +557,7 @@ class Engine:
             else:
                 self.say(f"{outcome.path}: {outcome.message}")
         if retry:
-            self.pending.append(Pending(dict(renames), retry))
+            self.pending.append(Pending(dict(renames), retry, fresh))
 
     def _refresh(self, rel: str, *, ours: bool = False) -> None:
         """Index a file as it is now. After our own write, its echo then finds nothing new."""
@@ -545,14 +585,14 @@ class Engine:
         pending, self.pending = self.pending, []
         for item in pending:
             if item.sources is None:
-                self._rewrite(item.renames, None, first=False)
+                self._rewrite(item.renames, None, first=False, fresh=item.fresh)
                 continue
             ready = {s for s in item.sources if not self._recently_edited(s, now, grace)}
             later = item.sources - ready
             if later:
-                self.pending.append(Pending(item.renames, later))
+                self.pending.append(Pending(item.renames, later, item.fresh))
             if ready:
-                self._rewrite(item.renames, ready, first=False)
+                self._rewrite(item.renames, ready, first=False, fresh=item.fresh)
 
     def next_retry_in(self) -> float | None:
         """Seconds until waiting writes should be tried again; None when nothing waits."""

@@ -18,6 +18,7 @@ from typing import Literal, NamedTuple
 
 from vaultpartner.digest import content_hash
 from vaultpartner.durable import syncfs
+from vaultpartner.paths import is_sync_conflict
 
 __all__ = ["SafeWriter", "WriteResult", "is_temp_file_name"]
 
@@ -420,6 +421,9 @@ class SafeWriter:
         return folder / parts[-1]
 
     def _check_file(self, target: Path) -> os.stat_result:
+        if is_sync_conflict(target.name):
+            # The user merges it by hand; vaultpartner neither edits nor deletes it (spec 2.6).
+            raise _refused("is a sync-conflict copy; vaultpartner never edits it")
         try:
             st = os.lstat(target)
         except FileNotFoundError:

@@ -168,3 +168,21 @@ def test_40_after_one_rename_exactly_the_intended_writes_then_none(tmp_path: Pat
         run.settle()
         assert run.count("rewrote ") == 2
         assert read_vault(root) == snapshot
+
+
+def test_38_links_a_checkout_brings_back_are_not_rewritten(tmp_path: Path) -> None:
+    """Found by the soak: a checkout restores `B/X.md` and a note saying `[[B/X]]` in one
+    batch. Planned against the names before the checkout, `[[B/X]]` opened `A/X.md` (same
+    name), so the watcher "repaired" it to `[[A/X]]`; links a batch brings are now left alone."""
+    root = make_vault(
+        tmp_path / "v",
+        {"A/X.md": "# A\n", "B/X r1.md": "# B\n", "S.md": "[[X r1]] and [[A/X]]\n"},
+    )
+    h = Harness(root)
+    os.rename(root / "B/X r1.md", root / "B/X.md")  # what the checkout does, all at once
+    (root / "S.md").write_text("[[B/X]] and [[A/X]]\n", encoding="utf-8")
+    h.age("S.md", 3600)
+    said = h.handle("B/X r1.md", "B/X.md", "S.md")
+    assert "noticed a rename: B/X r1.md -> B/X.md" in said
+    assert h.writes == []
+    assert h.text("S.md") == "[[B/X]] and [[A/X]]\n"

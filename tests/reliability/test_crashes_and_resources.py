@@ -30,9 +30,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from test_watch_observer import fast_vault, wait_for, watching
 from test_watcher import LINKS, LINKS_AFTER, OLD_BODY, OTHER, Harness
 
 from tests.conftest import make_vault, read_vault
+from vaultpartner import watch as watch_mod
 from vaultpartner import writer as writer_mod
 from vaultpartner.cli import main
 from vaultpartner.digest import content_hash
@@ -341,3 +343,22 @@ def test_writer_refuses_a_cloud_placeholder(vault: Path, monkeypatch: pytest.Mon
     assert result.status == "refused"
     assert "placeholder" in result.message
     assert (vault / "Plain.md").read_bytes() == old
+
+
+# -- 22: the index snapshot follows the watcher, so a kill loses no rename --------------------
+@pytest.mark.timeout(60)
+def test_22_a_note_edited_while_watching_then_renamed_while_stopped_is_repaired(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(watch_mod, "SNAPSHOT_EVERY", 0.0)
+    root = fast_vault(tmp_path / "v", {"Old.md": "# Old\n", "Links.md": "[[Old]]\n"})
+    runner = CliRunner()
+    assert runner.invoke(main, ["watch", str(root), "--once", "--apply-backlog"]).exit_code == 0
+    with watching(root) as run:
+        (root / "Old.md").write_text("# Old\n\nedited while watching\n", encoding="utf-8")
+        wait_for(lambda: run.engine.index.files["Old.md"].size == 29, what="the edit")
+        run.settle()
+    os.rename(root / "Old.md", root / "New.md")  # while no watcher runs
+    result = runner.invoke(main, ["watch", str(root), "--once"])
+    assert result.exit_code == 0, result.output
+    assert (root / "Links.md").read_text("utf-8") == "[[New]]\n"

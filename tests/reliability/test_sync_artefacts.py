@@ -19,10 +19,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from test_followups import CASES, run
 from test_watcher import LINKS, OLD_BODY, OTHER, Harness
 
 from tests.conftest import make_vault, read_vault
+from vaultpartner.cli import main
+from vaultpartner.digest import content_hash
+from vaultpartner.writer import SafeWriter
 
 CONFLICT_COPIES = [
     "Links.sync-conflict-20260101-120000-ABCDEFG.md",  # Syncthing
@@ -137,3 +141,26 @@ def test_47_followup_from_another_device_is_neither_overwritten_nor_duplicated(
         assert (second / "Follow-ups" / name).read_text("utf-8") == text
     names = sorted(p.name for p in (second / "Follow-ups").iterdir() if p.name != "Digest.md")
     assert names == made  # no "… 2.md" duplicate for the same recruiter
+
+
+# -- 42 (writer side): no command ever edits a conflict copy ----------------------------------
+def test_42_the_writer_refuses_to_edit_or_delete_a_conflict_copy(vault: Path) -> None:
+    copy = vault / CONFLICT_COPIES[0]
+    copy.write_text(LINKS, encoding="utf-8")
+    writer = SafeWriter(vault)
+    digest = content_hash(copy.read_bytes())
+    assert writer.write(copy.name, b"x\n", expected_hash=digest).status == "refused"
+    assert writer.delete(copy.name, expected_hash=digest).status == "refused"
+    assert copy.read_text("utf-8") == LINKS
+
+
+def test_42_fix_after_a_rename_leaves_conflict_copies_alone(vault: Path) -> None:
+    state = vault.parent / "state"
+    runner = CliRunner()
+    assert runner.invoke(main, ["--state-dir", str(state), "fix", str(vault)]).exit_code == 0
+    copy = vault / CONFLICT_COPIES[0]
+    copy.write_text(LINKS, encoding="utf-8")
+    os.rename(vault / "Old.md", vault / "New.md")
+    runner.invoke(main, ["--state-dir", str(state), "fix", str(vault)])
+    assert copy.read_text("utf-8") == LINKS
+    assert (vault / "Sub/Other.md").read_text("utf-8") == "Also [[New]].\n"
