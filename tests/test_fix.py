@@ -308,3 +308,29 @@ def test_renamed_heading_seen_by_audits_and_renamed_note(tmp_path: Path) -> None
     result = fix(vault)
     assert result.exit_code == 0, result.output
     assert read_vault(vault)["A.md"] == "[[Renamed#Связь]] [[#Локально]]\n\n# Локально\n".encode()
+
+
+def test_a_link_taken_over_by_a_same_named_note_is_repaired(tmp_path: Path) -> None:
+    # [[Note]] opened the root Note.md; once that is renamed outside Obsidian, the bare link
+    # silently opens a/Note.md instead. Still "resolved", but no longer the note it meant.
+    vault = make_vault(
+        tmp_path / "v",
+        {"Note.md": "root note\n", "a/Note.md": "another\n", "Index.md": "see [[Note]]\n"},
+    )
+    audit(vault)
+    os.rename(vault / "Note.md", vault / "Renamed.md")
+    result = fix(vault)
+    assert result.exit_code == 0, result.output
+    assert (vault / "Index.md").read_text(encoding="utf-8") == "see [[Renamed]]\n"
+
+
+def test_a_taken_over_link_in_an_edited_note_is_left_alone(tmp_path: Path) -> None:
+    vault = make_vault(
+        tmp_path / "v",
+        {"Note.md": "root note\n", "a/Note.md": "another\n", "Index.md": "see [[Note]]\n"},
+    )
+    audit(vault)
+    os.rename(vault / "Note.md", vault / "Renamed.md")
+    (vault / "Index.md").write_text("see [[Note]] (edited)\n", encoding="utf-8")
+    fix(vault)
+    assert (vault / "Index.md").read_text(encoding="utf-8") == "see [[Note]] (edited)\n"

@@ -328,7 +328,7 @@ class _Planner:
     def _link(self, source: str, link: Link) -> None:
         resolution = self.index.resolve(link.text.linkpath, source)
         fixed = _Fixed(link.raw, resolution.path or "", "", "")
-        if not resolution.resolved:
+        if not resolution.resolved or self._captured(source, link, resolution.path):
             found = self._retarget(source, link, resolution.status)
             if found is None:
                 return
@@ -351,6 +351,20 @@ class _Planner:
                 )
         if fixed.raw != link.raw:
             self._emit(FixChange(source, link, fixed.raw, fixed.target, fixed.kind, fixed.why))
+
+    def _captured(self, source: str, link: Link, now: str | None) -> bool:
+        """A link that still resolves, but to another file than the renamed one it opened
+        (a same-named note took it over). Only links of notes unchanged since the snapshot
+        count: a link that came with an edit was not necessarily there before the rename."""
+        if not self.renames or not link.text.linkpath or self.inputs.before is None:
+            return False
+        old_source = self.back.get(source, source)
+        was = self.inputs.before.files.get(old_source)
+        is_now = self.inputs.now.files.get(source)
+        if was is None or is_now is None or not was.identity or was.identity != is_now.identity:
+            return False
+        before = self.old_index.resolve(link.text.linkpath, old_source)
+        return before.resolved and before.path in self.renames and now != self.renames[before.path]
 
     def _retarget(self, source: str, link: Link, status: str) -> _Fixed | None:
         linkpath = link.text.linkpath
