@@ -10,9 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import multiprocessing as mp
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,7 +21,7 @@ from vaultpartner.findings import Finding
 from vaultpartner.messages import Language
 from vaultpartner.paths import is_markdown
 from vaultpartner.state import ensure_vault_state_dir
-from vaultpartner.vaultfs import PARALLEL_THRESHOLD, LoadedVault, Progress, walk_vault
+from vaultpartner.vaultfs import LoadedVault, Progress, walk_vault
 
 
 @lru_cache(maxsize=1)
@@ -86,50 +84,16 @@ def _file_digest(path: Path) -> str:
         return ""
 
 
-# The vault a forked helper process works on; set just before the fork, read by the child.
-_FORKED: tuple[app.Session, LoadedVault, dt.date | None, Language] | None = None
-
-
-def _side_findings() -> tuple[list[Finding], list[Finding]]:
-    """Hub and partnership findings (run in a forked child beside the main audit)."""
-    assert _FORKED is not None
-    session, vault, today, language = _FORKED
-    hubs = hubcmd.hub_findings(hubcmd.plan_for_vault(session, vault, language=language), language)
-    partners = app.partner_findings(session, vault, today=today, language=language)
-    return hubs, partners
-
-
 def _audit(
     session: app.Session, vault: LoadedVault, today: dt.date | None
 ) -> tuple[AuditResult, Language]:
-    """The audit plus hub and partnership findings (and overdue follow-ups as of `today`).
-
-    On a large vault the hub and partnership checks run in a forked process while this one
-    runs the link audit: both only read the index, and a second core is then not idle.
-    """
-    global _FORKED
-    language = session.language_for(vault)
-    side = None
-    if len(vault.index.notes) >= PARALLEL_THRESHOLD and "fork" in mp.get_all_start_methods():
-        _FORKED = (session, vault, today, language)
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"))
-        side = pool.submit(_side_findings)
-        _FORKED = None
-    try:
-        result, language = app.audit(session, vault)
-        if side is not None:
-            hubs, partners = side.result()
-        else:
-            hubs = hubcmd.hub_findings(
-                hubcmd.plan_for_vault(session, vault, language=language), language
-            )
-            partners = app.partner_findings(session, vault, today=today, language=language)
-    finally:
-        if side is not None:
-            pool.shutdown()
+    """The audit plus hub and partnership findings (and overdue follow-ups as of `today`)."""
+    result, language = app.audit(session, vault)
+    hubs = hubcmd.hub_findings(hubcmd.plan_for_vault(session, vault, language=language), language)
     merged = hubcmd.merge_findings(result.findings, hubs)
     if merged != list(result.findings):
         result = _recount(result, merged)
+    partners = app.partner_findings(session, vault, today=today, language=language)
     if not partners:
         return result, language
     return _recount(result, [*result.findings, *partners]), language
