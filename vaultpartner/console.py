@@ -59,9 +59,10 @@ def print_warning(text: str) -> None:
 
 
 def print_lines(lines: Sequence[str], *, stream: TextIO | None = None) -> None:
-    console = make_console(stream)
-    for line in lines:
-        console.print(escape(line))
+    """Plain lines, written as they are (no markup): a thousand of them stay instant."""
+    out = stream or sys.stdout
+    out.write("".join(f"{line}\n" for line in lines))
+    out.flush()
 
 
 @contextmanager

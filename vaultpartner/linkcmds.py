@@ -12,11 +12,12 @@ from pathlib import Path
 from vaultpartner import app, fixcmd
 from vaultpartner.apply import Applier, ApplyReport, diffs
 from vaultpartner.console import print_lines, print_warning
+from vaultpartner.digest import content_hash
 from vaultpartner.errors import EXIT_FINDINGS, EXIT_OK, VaultPartnerError
 from vaultpartner.index import FileEntry
 from vaultpartner.journal import Journal
 from vaultpartner.moving import clean_rel, moved_index, plan_move, rename_map
-from vaultpartner.note import parse_note
+from vaultpartner.note import Note, parse_note
 from vaultpartner.paths import nfc
 from vaultpartner.plan import Plan
 from vaultpartner.state import ensure_vault_state_dir
@@ -118,15 +119,28 @@ def moved_vault(vault: LoadedVault, plan: Plan, outcome: ApplyReport) -> LoadedV
         os_paths[new] = str(vault.root / new)
         os_paths.pop(old, None)
     entries, notes = [], []
+    edited_lines = {edit.path: {e.start for e in edit.edits} for edit in plan.edits}
     for path in {o.path for o in outcome.outcomes if o.status == "written"}:
         try:
             data = Path(os_paths[path]).read_bytes()
         except (KeyError, OSError):
             continue
         entries.append(FileEntry(path, len(data), index.files[path].symlinked))
-        notes.append(parse_note(path, data))
+        known = index.notes.get(path)
+        if known is not None and not _touches_heading(known, edited_lines.get(path, set())):
+            # Only link text changed: the snapshot needs the new identity, not a new parse.
+            identity = content_hash(data)
+            notes.append(dataclasses.replace(known, size=len(data), content_hash=identity))
+        else:
+            notes.append(parse_note(path, data))
     index = index.updated(files=entries, notes=notes)
     return dataclasses.replace(vault, index=index, os_paths=os_paths)
+
+
+def _touches_heading(note: Note, starts: set[int]) -> bool:
+    """Whether a rewritten link sits on one of the note's heading lines."""
+    heading_lines = {heading.line for heading in note.headings}
+    return any(link.line in heading_lines for link in note.links if link.start in starts)
 
 
 def run_undo(session: app.Session, run_id: str | None, *, command: str) -> int:
