@@ -2,7 +2,7 @@
 
 A near miss is a spelling variant (case, ё/е, accents) or a name that rapidfuzz's ratio finds
 close enough. To stay fast with thousands of broken links in a large vault, a name is only
-compared with the names that share its first two or its last two letters (after folding):
+compared with the names that share its first three or its last three letters (after folding):
 a typo rarely changes both ends of a name.
 """
 
@@ -64,7 +64,7 @@ class NameMatcher:
 
 
 def _ends(folded: str) -> tuple[str, ...]:
-    return (f"<{folded[:2]}", f">{folded[-2:]}")
+    return (f"<{folded[:3]}", f">{folded[-3:]}")
 
 
 def close_names(wanted: str, names: Iterable[str], *, cutoff: int, limit: int = 3) -> list[str]:
