@@ -258,6 +258,10 @@ class WatchLoop:
             self.engine.handle(paths, rescan=rescan)
             index = self.engine.index
             self.followups.notice(paths, lambda p: partner_note(index, self.session, p), now)
+            # After a batch, save the snapshot at once: links just rewritten must be in it
+            # before the process can be killed, or a rename made while it is down could not
+            # be traced back to them at the next start.
+            self._snapshot_at = float("-inf")
         elif self.engine.pending and now >= self._retry_at:
             self._retry()
         if self.followups.due(self.clock(), self.today()):
