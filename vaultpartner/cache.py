@@ -66,6 +66,20 @@ class _Row:
     wire: bytes
 
 
+def _state(row: _Row | None, stamp: FileStamp, now_ns: int) -> str:
+    """ "changed" (or unknown), "doubtful" (timestamps too close or in the future), or "same"."""
+    if row is None or (row.size, row.mtime_ns, row.ctime_ns) != (
+        stamp.size,
+        stamp.mtime_ns,
+        stamp.ctime_ns,
+    ):
+        return "changed"
+    newest = max(stamp.mtime_ns, stamp.ctime_ns)
+    if newest >= row.cached_at_ns - _DOUBT_NS or newest > now_ns or row.cached_at_ns > now_ns:
+        return "doubtful"
+    return "same"
+
+
 class NoteCache:
     """Open with `NoteCache.open(state_dir)`; use `lookup`, then `store` the parsed misses."""
 
@@ -122,19 +136,11 @@ class NoteCache:
         doubtful: dict[str, str] = {}
         for stamp in stamps:
             row = rows.get(stamp.path)
-            if row is None or (row.size, row.mtime_ns, row.ctime_ns) != (
-                stamp.size,
-                stamp.mtime_ns,
-                stamp.ctime_ns,
-            ):
+            state = _state(row, stamp, now_ns)
+            if state == "changed" or row is None:
                 misses.append(stamp)
                 continue
-            newest = max(stamp.mtime_ns, stamp.ctime_ns)
-            if (
-                newest >= row.cached_at_ns - _DOUBT_NS
-                or newest > now_ns
-                or row.cached_at_ns > now_ns
-            ):
+            if state == "doubtful":
                 doubtful[stamp.path] = row.content_hash
                 continue
             note = self._decode(stamp.path, row)
@@ -151,18 +157,7 @@ class NoteCache:
         hashes: dict[str, str] = {}
         for stamp in stamps:
             row = rows.get(stamp.path)
-            if row is None or (row.size, row.mtime_ns, row.ctime_ns) != (
-                stamp.size,
-                stamp.mtime_ns,
-                stamp.ctime_ns,
-            ):
-                return None
-            newest = max(stamp.mtime_ns, stamp.ctime_ns)
-            if (
-                newest >= row.cached_at_ns - _DOUBT_NS
-                or newest > now_ns
-                or row.cached_at_ns > now_ns
-            ):
+            if row is None or _state(row, stamp, now_ns) != "same":
                 return None
             hashes[stamp.path] = row.content_hash
         return hashes

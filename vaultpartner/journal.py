@@ -127,27 +127,7 @@ class RunHandle:
 
     def record(self, entry: JournalEntry, old_bytes: bytes | None) -> int:
         """Store the pre-image first, then the entry; returns the entry's index in the run."""
-        blob: str | None = None
-        if old_bytes is not None:
-            blob = content_hash(old_bytes)
-            target = self._folder / "blobs" / blob
-            if not target.exists():
-                target.parent.mkdir(exist_ok=True)
-                _write_atomic(target, old_bytes)
-        self._append(
-            {
-                "kind": "entry",
-                "action": entry.action,
-                "path": entry.path,
-                "old_path": entry.old_path,
-                "old_hash": entry.old_hash,
-                "new_hash": entry.new_hash,
-                "reason": entry.reason,
-                "blob": blob,
-            }
-        )
-        self._count += 1
-        return self._count - 1
+        return self.record_many([(entry, old_bytes)])[0]
 
     def record_many(self, items: Sequence[tuple[JournalEntry, bytes | None]]) -> list[int]:
         """Like record for many entries, with one flush of the state folder for all of them.

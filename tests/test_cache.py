@@ -1,0 +1,130 @@
+"""The note and result caches: identical results to --no-cache, damage and doubt handled."""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import make_vault
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vaultpartner import app, auditrun
+from vaultpartner.cache import CACHE_FILE, FileStamp, NoteCache
+from vaultpartner.vaultfs import load_vault
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def audit(root: Path, state: Path, *, cached: bool) -> object:
+    session = app.open_session(root, state_override=state)
+    result, _language, _vault = auditrun.run(session, use_cache=cached)
+    return result.findings, result.stats
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in GOLDEN.iterdir() if (p / "vault").is_dir()))
+def test_cached_audits_equal_uncached_ones_on_the_golden_vaults(case: str, tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "vault"
+    shutil.copytree(GOLDEN / case / "vault", root)
+    state = tmp_path / "state"
+    plain = audit(root, tmp_path / "plain", cached=False)
+    assert audit(root, state, cached=True) == plain  # cold: fills the caches
+    assert audit(root, state, cached=True) == plain  # warm: answered from them
+
+
+NAMES = ["A", "B", "Ёлка", "sub/C", "sub/A"]
+
+
+@settings(max_examples=25, derandomize=True, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["edit", "rename", "delete", "create"]), st.integers(0, 99)),
+        max_size=8,
+    )
+)
+def test_cache_follows_edits_renames_and_deletions(ops: list[tuple[str, int]]) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        root = make_vault(base / "v", {f"{n}.md": f"# {n}\n[[A]] [[B]] [[Ёлка]]\n" for n in NAMES})
+        state = base / "state"
+        rng = random.Random(0)
+        for kind, seed in ops:
+            notes = sorted(root.rglob("*.md"))
+            target = notes[seed % len(notes)] if notes else None
+            if kind == "edit" and target is not None:
+                # Same size, new content: only mtime/ctime tell, and they may not tick.
+                data = target.read_bytes()
+                target.write_bytes(data[::-1] if data[::-1] != data else data + b"x")
+            elif kind == "rename" and target is not None:
+                target.rename(target.with_name(f"R{seed}.md"))
+            elif kind == "delete" and target is not None:
+                target.unlink()
+            else:
+                (root / f"N{seed}.md").write_text(f"[[{rng.choice(NAMES)}]]\n", encoding="utf-8")
+            assert audit(root, state, cached=True) == audit(root, base / f"p{seed}", cached=False)
+
+
+def test_a_truncated_cache_is_rebuilt(tmp_path: Path) -> None:
+    root = make_vault(tmp_path / "v", {"a.md": "[[b]]\n", "b.md": "x\n"})
+    state = tmp_path / "state"
+    first = audit(root, state, cached=True)
+    session = app.open_session(root, state_override=state)
+    cache_file = session.state_dir / CACHE_FILE
+    data = cache_file.read_bytes()
+    cache_file.write_bytes(data[: len(data) // 3])
+    assert audit(root, state, cached=True) == first
+    with sqlite3.connect(cache_file) as db:  # usable again
+        assert db.execute("SELECT count(*) FROM notes").fetchone()[0] == 2
+
+
+def test_a_garbage_cache_file_is_rebuilt(tmp_path: Path) -> None:
+    root = make_vault(tmp_path / "v", {"a.md": "[[b]]\n", "b.md": "x\n"})
+    state = tmp_path / "state"
+    session = app.open_session(root, state_override=state)
+    session.state_dir.mkdir(parents=True)
+    (session.state_dir / CACHE_FILE).write_bytes(b"not a database at all" * 100)
+    assert audit(root, state, cached=True) == audit(root, tmp_path / "p", cached=False)
+
+
+def test_same_size_same_mtime_new_content_is_noticed(tmp_path: Path) -> None:
+    root = make_vault(tmp_path / "v", {"a.md": "[[b]]\n", "b.md": "x\n", "c.md": "x\n"})
+    state = tmp_path / "state"
+    audit(root, state, cached=True)
+    note = root / "a.md"
+    stat = note.stat()
+    note.write_text("[[c]]\n", encoding="utf-8")  # same size
+    os.utime(note, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # mtime restored; ctime moved
+    findings, _ = audit(root, state, cached=True)  # type: ignore[misc]
+    plain, _ = audit(root, tmp_path / "p", cached=False)  # type: ignore[misc]
+    assert findings == plain
+
+
+def test_rows_from_the_future_are_checked_by_content(tmp_path: Path) -> None:
+    """A clock that went backwards: timestamps newer than now are never trusted."""
+    root = make_vault(tmp_path / "v", {"a.md": "[[b]]\n", "b.md": "x\n"})
+    state = tmp_path / "state"
+    audit(root, state, cached=True)
+    session = app.open_session(root, state_override=state)
+    cache = NoteCache.open(session.state_dir)
+    assert cache is not None
+    future = 2**62
+    stamp = FileStamp("a.md", 6, future, future)
+    with sqlite3.connect(session.state_dir / CACHE_FILE) as db:
+        db.execute(
+            "UPDATE notes SET mtime_ns = ?, ctime_ns = ?, cached_at_ns = ?",
+            (future, future, future),
+        )
+    hits, misses, doubtful = cache.lookup([stamp])
+    cache.close()
+    assert hits == {}
+    assert list(doubtful) == ["a.md"]
+    assert not misses
+    vault = load_vault(root, max_bytes=1 << 20, cache=NoteCache.open(session.state_dir))
+    assert vault.index.notes["a.md"].links[0].raw == "[[b]]"
