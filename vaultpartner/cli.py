@@ -85,6 +85,10 @@ def main(ctx: click.Context, state_dir: Path | None, verbose: int) -> None:
       vaultpartner demo                     copy the sample vault here and audit it
       vaultpartner audit ~/Vault            broken, ambiguous and alias links, bad frontmatter
       vaultpartner audit ~/Vault --format json --output audit.json
+      vaultpartner fix ~/Vault --dry-run    repair links broken by renames outside Obsidian
+      vaultpartner mv ~/Vault Old.md New.md rename and rewrite the links, as Obsidian would
+      vaultpartner followups ~/Vault        write follow-up notes for recruiters who are due
+      vaultpartner watch ~/Vault            keep it all current in the background
       vaultpartner init ~/Vault             write a commented vaultpartner.toml
       vaultpartner config ~/Vault           show the effective settings and where they come from
     """
