@@ -58,6 +58,12 @@ def simple_inline_blocks(body: str) -> list[InlineBlock] | None:
             start = -1
 
     for number, line in enumerate(lines):
+        first = line[:1]
+        if first and first not in _SPECIAL_STARTS and not first.isspace():
+            # Most lines are plain text: no quote, heading or list marker to look for.
+            if start < 0:
+                start, block_depth, in_list = number, 0, False
+            continue
         depth, content = _unquote(line)
         quoted = depth > 0
         if not content.strip():  # a blank line, also inside a quote, ends a paragraph
@@ -95,6 +101,8 @@ def _interrupts(item: re.Match[str] | None, any_number: bool) -> bool:
     return number is None or number == "1" or any_number
 
 
+# A line that starts with none of these (nor with whitespace) is plain paragraph text.
+_SPECIAL_STARTS = frozenset("#>-*+0123456789")
 _QUOTE_MARKERS = re.compile(r"(?:[ ]{0,3}>[ ]?)+")
 
 
