@@ -371,6 +371,30 @@ def test_writes_wait_while_git_holds_its_index_lock(vault: Path) -> None:
     assert len(h.writes) == 2
 
 
+def test_a_checkout_that_undoes_a_waiting_rename_leaves_the_links_alone(vault: Path) -> None:
+    """Soak finding: the rename's links waited for git's lock; git then checked out a commit
+    with the old name back (other content); the waiting links were planned on the index of
+    before, with the checkout's events not yet handled, and pointed at a file gone."""
+    h = Harness(vault)
+    (vault / ".git").mkdir()
+    (vault / ".git/index.lock").write_bytes(b"")
+    os.rename(vault / "Old.md", vault / "New.md")
+    h.handle(".git/index.lock", "Old.md", "New.md")
+    assert h.writes == []
+    # The checkout: New.md goes, Old.md comes back as an older version; no events handled yet.
+    (vault / "New.md").unlink()
+    (vault / "Old.md").write_text(OLD_BODY + "An older version.\n", encoding="utf-8")
+    (vault / ".git/index.lock").unlink()
+    h.engine.retry()
+    assert h.writes == []
+    assert h.text("Links.md") == LINKS
+    assert h.text("Sub/Other.md") == OTHER
+    h.engine.retry()  # the next try looks at the disk first: nothing left to do
+    assert h.writes == []
+    assert h.text("Links.md") == LINKS
+    assert not h.engine.pending
+
+
 def test_writes_wait_while_a_sync_client_writes(vault: Path) -> None:
     h = Harness(vault)
     (vault / ".syncthing.Links.md.tmp").write_bytes(b"partial")

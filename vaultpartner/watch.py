@@ -262,7 +262,10 @@ class WatchLoop:
             # before the process can be killed, or a rename made while it is down could not
             # be traced back to them at the next start.
             self._snapshot_at = float("-inf")
-        elif self.engine.pending and now >= self._retry_at:
+        elif self.engine.pending and now >= self._retry_at and self.debouncer.due_in(now) is None:
+            # Never while events wait for their quiet period: git may just have checked out
+            # another commit, and links planned on the index of before would follow renames
+            # that no longer exist (soak: renames undone by a checkout during `git add`).
             self._retry()
         if self.followups.due(self.clock(), self.today()):
             self._partners()

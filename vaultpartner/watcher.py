@@ -407,7 +407,6 @@ class Engine:
                 by_source.setdefault(change.source, []).append(change)
         if not by_source:
             return
-        what = ", ".join(f"{old} -> {new}" for old, new in live.items())
         plan = Plan()
         waiting: set[str] = set()
         now = self.clock()
@@ -417,6 +416,10 @@ class Engine:
                 waiting.add(source)
                 continue
             count = len(items)
+            targets = {item.target for item in items}
+            # Only the renames this note's links follow, not every rename of the batch.
+            what = ", ".join(f"{old} -> {new}" for old, new in live.items() if new in targets)
+            what = what or ", ".join(f"{old} -> {new}" for old, new in live.items())
             plan.edits.append(
                 FileEdit(
                     source,
@@ -527,6 +530,13 @@ class Engine:
             self._wait(renames, {edit.path for edit in plan.edits}, blocked, fresh)
             return
         self._said_blocked = None
+        stale = self._stale_renames(renames)
+        if stale is not None:
+            # The disk moved on since the index was read (a checkout, a sync): look again
+            # before writing; the rescan plans these links anew if the renames still hold.
+            self.needs_rescan = True
+            self._wait(renames, {edit.path for edit in plan.edits}, stale, fresh)
+            return
         now = self.clock()
         allowed = Plan(notices=list(plan.notices))
         for edit in plan.edits:
@@ -559,6 +569,17 @@ class Engine:
         if retry:
             self.pending.append(Pending(dict(renames), retry, fresh))
 
+    def _stale_renames(self, renames: dict[str, str]) -> str | None:
+        """Why the renames no longer match the disk (a new name gone or changed, an old
+        name back), or None when each still holds."""
+        for old, new in renames.items():
+            seen = self._look(new)
+            if not isinstance(seen, Seen) or seen.identity != self.identities.get(new):
+                return f"{new} changed or went away since it was read"
+            if old.casefold() != new.casefold() and os.path.lexists(self._disk(old)):
+                return f"{old} is back"
+        return None
+
     def _refresh(self, rel: str, *, ours: bool = False) -> None:
         """Index a file as it is now. After our own write, its echo then finds nothing new."""
         seen = self._look(rel)
@@ -579,6 +600,9 @@ class Engine:
             self.pending.clear()
             return
         if self.writes_blocked() is not None:
+            return
+        if self.needs_rescan:  # the disk moved on under a waiting plan: look first
+            self.handle((), rescan=True)  # ends by calling retry() again, rescan done
             return
         now = self.clock()
         grace = self.session.config.watch.edit_grace_seconds
