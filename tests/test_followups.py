@@ -293,6 +293,24 @@ def test_name_collision_gets_a_suffix(tmp_path: Path) -> None:
     assert read_vault(root) == snapshot
 
 
+def test_no_second_followup_while_the_first_ones_link_is_broken(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Soak finding: the recruiter was renamed and the follow-up's link not yet repaired;
+    a second follow-up would be a duplicate as soon as the link is fixed."""
+    files = dict(CASES["cadence-ru"])
+    root = make_vault(tmp_path / "vault", files)
+    state = tmp_path / "state"
+    run(root, state)
+    created = sorted((root / "Follow-ups").glob("2026-*.md"))
+    assert len(created) == 1
+    recruiter_note = next(root.glob("**/Анна Петрова.md"))
+    recruiter_note.rename(recruiter_note.with_name("Анна Петрова (Яндекс).md"))
+    run(root, state)
+    assert sorted((root / "Follow-ups").glob("2026-*.md")) == created
+    assert "no second follow-up for Анна Петрова" in capsys.readouterr().err
+
+
 def test_confidential_text_is_not_copied(tmp_path: Path) -> None:
     secret = "Вилка 350-400 тысяч, клиент Контур, вакансия не опубликована"
     body = (

@@ -35,7 +35,14 @@ from vaultpartner.partners.model import (
     FollowupStatus,
     PartnerProblem,
 )
-from vaultpartner.partners.names import fill_pattern, safe_folder, safe_stem, unique_note_path
+from vaultpartner.partners.names import (
+    fill_pattern,
+    fold,
+    note_path,
+    safe_folder,
+    safe_stem,
+    unique_note_path,
+)
 from vaultpartner.partners.rules import due_followups
 from vaultpartner.partners.views import Linker, digest_text, followup_facts
 from vaultpartner.plan import FileCreate, FileEdit, Plan
@@ -246,6 +253,16 @@ def plan_followups(inp: PlannerInput) -> FollowupPlan:
         stem = safe_stem(
             fill_pattern(config.followup_name, date=item.due.isoformat(), name=recruiter.name)
         )
+        orphan = _unlinked_followup(existing, note_path(folder, stem), item.due)
+        if orphan is not None:
+            # Most likely this very follow-up, its recruiter renamed and the link not yet
+            # repaired (a rename outside Obsidian, a watcher stopped midway): a second
+            # note would be a duplicate once the link is fixed.
+            result.plan.notices.append(
+                f"{orphan.path}: its recruiter link opens nothing; no second follow-up for "
+                f"{recruiter.name} until it does (vaultpartner fix VAULT repairs renames)"
+            )
+            continue
         path = unique_note_path(folder, stem, taken)
         if not inp.writable(path):
             result.plan.notices.append(f"{path}: excluded by the settings; not created")
@@ -264,6 +281,24 @@ def plan_followups(inp: PlannerInput) -> FollowupPlan:
         )
     _plan_digest(inp, histories, existing, result, linker, taken)
     return result
+
+
+def _unlinked_followup(
+    existing: Sequence[ExistingFollowup], path: str, due: dt.date
+) -> ExistingFollowup | None:
+    """An open follow-up at the name a new one would take, due the same day, whose
+    `recruiter` link opens nothing."""
+    folded = fold(path)
+    for followup in existing:
+        if (
+            followup.recruiter_path is None
+            and not followup.completed
+            and followup.status == "open"
+            and followup.due == due
+            and fold(followup.path) == folded
+        ):
+            return followup
+    return None
 
 
 def digest_path(digest_note: str) -> str | None:
