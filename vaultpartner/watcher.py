@@ -519,23 +519,7 @@ class Engine:
             )
 
     def _apply(self, plan: Plan, renames: dict[str, str], fresh: dict[str, set[str]]) -> None:
-        if plan.empty:
-            return
-        blocked = self.writes_blocked()
-        if blocked is not None:
-            if self.limiter.tripped is not None and blocked == self.limiter.tripped:
-                for edit in plan.edits:
-                    self.say(f"not written: {edit.path} ({edit.reason}): {blocked}")
-                return
-            self._wait(renames, {edit.path for edit in plan.edits}, blocked, fresh)
-            return
-        self._said_blocked = None
-        stale = self._stale_renames(renames)
-        if stale is not None:
-            # The disk moved on since the index was read (a checkout, a sync): look again
-            # before writing; the rescan plans these links anew if the renames still hold.
-            self.needs_rescan = True
-            self._wait(renames, {edit.path for edit in plan.edits}, stale, fresh)
+        if plan.empty or not self._may_write(plan, renames, fresh):
             return
         now = self.clock()
         allowed = Plan(notices=list(plan.notices))
@@ -568,6 +552,26 @@ class Engine:
                 self.say(f"{outcome.path}: {outcome.message}")
         if retry:
             self.pending.append(Pending(dict(renames), retry, fresh))
+
+    def _may_write(self, plan: Plan, renames: dict[str, str], fresh: dict[str, set[str]]) -> bool:
+        """Whether the plan may be written now; if not, it waits (or is dropped, said)."""
+        blocked = self.writes_blocked()
+        if blocked is not None:
+            if self.limiter.tripped is not None and blocked == self.limiter.tripped:
+                for edit in plan.edits:
+                    self.say(f"not written: {edit.path} ({edit.reason}): {blocked}")
+                return False
+            self._wait(renames, {edit.path for edit in plan.edits}, blocked, fresh)
+            return False
+        self._said_blocked = None
+        stale = self._stale_renames(renames)
+        if stale is not None:
+            # The disk moved on since the index was read (a checkout, a sync): look again
+            # before writing; the rescan plans these links anew if the renames still hold.
+            self.needs_rescan = True
+            self._wait(renames, {edit.path for edit in plan.edits}, stale, fresh)
+            return False
+        return True
 
     def _stale_renames(self, renames: dict[str, str]) -> str | None:
         """Why the renames no longer match the disk (a new name gone or changed, an old
