@@ -62,10 +62,37 @@ def test_records_and_reads_back_a_run(tmp_path: Path) -> None:
     assert journal.previous_content(record.run_id, 0) == b"\xef\xbb\xbfold\r\n"
     assert journal.previous_content(record.run_id, 1) is None
     assert journal.previous_content(record.run_id, 3) == b"same"
-    blobs = journal.state_dir / "runs" / record.run_id / "blobs"
-    assert sorted(p.name for p in blobs.iterdir()) == sorted(
-        [H(b"\xef\xbb\xbfold\r\n"), H(b"same")]
-    )
+    # Each pre-image once, end to end, in the run's pack.
+    pack = journal.state_dir / "runs" / record.run_id / "preimages.pack"
+    assert pack.read_bytes() == b"\xef\xbb\xbfold\r\nsame"
+
+
+def test_a_run_written_with_one_file_per_preimage_still_reads(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "state", clock=Clock())
+    with journal.start_run("fix") as run:
+        run.record(write_entry("a.md", b"old", b"new"), b"old")
+    folder = journal.state_dir / "runs" / run.run_id
+    (folder / "preimages.pack").unlink()
+    (folder / "blobs").mkdir()
+    (folder / "blobs" / H(b"old")).write_bytes(b"old")
+    lines = (folder / "entries.jsonl").read_text().splitlines()
+    older = [json.dumps({k: v for k, v in json.loads(line).items() if k != "at"}) for line in lines]
+    (folder / "entries.jsonl").write_text("\n".join(older) + "\n")
+    assert Journal(tmp_path / "state").previous_content(run.run_id, 0) == b"old"
+
+
+def test_preimages_of_a_run_appended_in_several_batches(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "state", clock=Clock())
+    with journal.start_run("watch") as run:
+        run.record_many([(write_entry("a.md", b"one", b"x"), b"one")])
+        run.record_many(
+            [
+                (write_entry("b.md", b"two", b"x"), b"two"),
+                (write_entry("c.md", b"one", b"x"), b"one"),
+            ]
+        )
+    reader = Journal(tmp_path / "state")
+    assert [reader.previous_content(run.run_id, i) for i in range(3)] == [b"one", b"two", b"one"]
 
 
 def test_entries_are_on_disk_before_finish(tmp_path: Path) -> None:
@@ -145,8 +172,8 @@ def test_previous_content_rejects_bad_index_and_corrupt_blob(tmp_path: Path) -> 
         run.record(write_entry("a.md", b"old", b"new"), b"old")
     with pytest.raises(VaultPartnerError, match="no entry 5"):
         journal.previous_content(run.run_id, 5)
-    blob = journal.state_dir / "runs" / run.run_id / "blobs" / H(b"old")
-    blob.write_bytes(b"tampered")
+    pack = journal.state_dir / "runs" / run.run_id / "preimages.pack"
+    pack.write_bytes(b"new")  # same length, other bytes
     with pytest.raises(VaultPartnerError, match="corrupt"):
         journal.previous_content(run.run_id, 0)
 

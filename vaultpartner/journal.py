@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 from vaultpartner.digest import content_hash
-from vaultpartner.durable import syncfs
 from vaultpartner.errors import VaultPartnerError
 
 __all__ = ["Journal", "JournalEntry", "RunHandle", "RunRecord"]
@@ -27,6 +26,9 @@ _ACTIONS: frozenset[str] = frozenset(get_args(Action))
 _RUN_ID_RE = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)-[0-9a-f]{6}$")
 _STAMP = "%Y%m%dT%H%M%SZ"
 _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+# A pre-image: its sha256, and (offset, length) in the run's pack (None: a file of its own).
+Preimage = tuple[str, tuple[int, int] | None]
+PACK_FILE = "preimages.pack"  # the run's pre-images, end to end; entries give offset and length
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,28 +72,6 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(temp, "xb") as fh:
-            fh.write(data)
-            fh.flush()
-            if sync:
-                os.fsync(fh.fileno())
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
-
-
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("journal clock must return an aware datetime")
@@ -108,6 +88,8 @@ class RunHandle:
         self._fd: int | None = os.open(
             folder / "entries.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600
         )
+        self._pack_fd: int | None = None
+        self._packed: dict[str, tuple[int, int]] = {}  # blob -> (offset, length) in the pack
 
     def _append(self, obj: dict[str, Any]) -> None:
         self._append_all([obj])
@@ -132,27 +114,21 @@ class RunHandle:
     def record_many(self, items: Sequence[tuple[JournalEntry, bytes | None]]) -> list[int]:
         """Like record for many entries, with one flush of the state folder for all of them.
 
-        Every pre-image is on disk (one syncfs, or an fsync each where that is missing)
+        Every pre-image is on disk (appended to the run's pack and fsynced once)
         before the entry lines that name them are written and fsynced.
         """
         blobs: list[str | None] = []
-        written: list[Path] = []
+        fresh: dict[str, bytes] = {}
         for _entry, old_bytes in items:
             if old_bytes is None:
                 blobs.append(None)
                 continue
             blob = content_hash(old_bytes)
             blobs.append(blob)
-            target = self._folder / "blobs" / blob
-            if not target.exists():
-                target.parent.mkdir(exist_ok=True)
-                _write_atomic(target, old_bytes, sync=False)
-                written.append(target)
-        if written and not syncfs(self._folder):
-            for path in written:
-                _fsync_file(path)
-        if written:
-            _fsync_dir(self._folder / "blobs")
+            if blob not in self._packed:
+                fresh[blob] = old_bytes
+        if fresh:
+            self._append_pack(fresh)
         lines = [
             {
                 "kind": "entry",
@@ -163,6 +139,7 @@ class RunHandle:
                 "new_hash": entry.new_hash,
                 "reason": entry.reason,
                 "blob": blob,
+                "at": None if blob is None else list(self._packed[blob]),
             }
             for (entry, _), blob in zip(items, blobs, strict=True)
         ]
@@ -170,6 +147,27 @@ class RunHandle:
         first = self._count
         self._count += len(items)
         return list(range(first, self._count))
+
+    def _append_pack(self, contents: dict[str, bytes]) -> None:
+        """Pre-images go into one file per run, appended and fsynced once per batch: a
+        thousand rewritten notes cost one write and one fsync, not a thousand files.
+        Offsets are taken from the file itself, so a failed append (disk full) leaves
+        nothing that a later entry could point into wrongly."""
+        if self._pack_fd is None:
+            self._pack_fd = os.open(
+                self._folder / PACK_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600
+            )
+            _fsync_dir(self._folder)
+        offset = os.fstat(self._pack_fd).st_size
+        where: dict[str, tuple[int, int]] = {}
+        for blob, data in contents.items():
+            where[blob] = (offset, len(data))
+            offset += len(data)
+        view = memoryview(b"".join(contents.values()))
+        while view:
+            view = view[os.write(self._pack_fd, view) :]
+        os.fsync(self._pack_fd)
+        self._packed.update(where)
 
     def mark_not_applied(self, index: int, status: str) -> None:
         """The change recorded as entry `index` was not made (its outcome is `status`)."""
@@ -185,6 +183,9 @@ class RunHandle:
         finally:
             os.close(self._fd)
             self._fd = None
+            if self._pack_fd is not None:
+                os.close(self._pack_fd)
+                self._pack_fd = None
 
     def __enter__(self) -> RunHandle:
         return self
@@ -194,7 +195,8 @@ class RunHandle:
 
 
 class Journal:
-    """Runs stored as runs/<run_id>/entries.jsonl plus content-addressed blobs/<sha256>."""
+    """Runs stored as runs/<run_id>/entries.jsonl plus the run's pre-images, end to end, in
+    runs/<run_id>/preimages.pack (older runs: one file each in runs/<run_id>/blobs/)."""
 
     def __init__(
         self,
@@ -210,7 +212,7 @@ class Journal:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._runs_dir = self.state_dir / "runs"
         self._reported: set[str] = set()  # damage is reported once, not on every listing
-        self._blob_names: dict[str, list[str | None]] = {}  # parsed once per run, for undo
+        self._blob_names: dict[str, list[Preimage | None]] = {}  # parsed once per run, for undo
 
     def start_run(self, command: str) -> RunHandle:
         """Open a new run (pruning old ones) and write its header durably."""
@@ -265,13 +267,19 @@ class Journal:
                 f"run {run_id} has no entry {index}",
                 hint=f"it has {len(blobs)} entries, numbered from 0",
             )
-        blob = blobs[index]
-        if blob is None:
+        found = blobs[index]
+        if found is None:
             return None
-        path = self._runs_dir / run_id / "blobs" / blob
+        blob, at = found
+        folder = self._runs_dir / run_id
+        # Runs written before pre-images were packed keep one file per pre-image.
+        path = folder / PACK_FILE if at is not None else folder / "blobs" / blob
         damaged = "the journal folder was damaged; the previous content cannot be restored"
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as handle:
+                if at is not None:
+                    handle.seek(at[0])
+                data = handle.read(at[1] if at is not None else -1)
         except OSError as exc:
             raise VaultPartnerError(
                 f"the saved copy is unreadable: {exc.strerror}", path=str(path), hint=damaged
@@ -325,7 +333,7 @@ class Journal:
     def _parse(
         self, run_id: str
     ) -> (
-        tuple[dict[str, Any], datetime | None, list[JournalEntry], list[str | None], set[int]]
+        tuple[dict[str, Any], datetime | None, list[JournalEntry], list[Preimage | None], set[int]]
         | None
     ):
         """Header, finish time, entries and their blob names; one parse shared by all readers."""
@@ -333,7 +341,7 @@ class Journal:
         header: dict[str, Any] | None = None
         finished: datetime | None = None
         entries: list[JournalEntry] = []
-        blobs: list[str | None] = []
+        blobs: list[Preimage | None] = []
         not_applied: set[int] = set()
         for obj in self._lines(path):
             try:
@@ -377,7 +385,7 @@ class Journal:
             yield obj
 
 
-def _entry(obj: dict[str, Any]) -> tuple[JournalEntry, str | None]:
+def _entry(obj: dict[str, Any]) -> tuple[JournalEntry, Preimage | None]:
     action = obj["action"]
     if action not in _ACTIONS:
         raise ValueError(f"unknown action {action!r}")
@@ -387,6 +395,13 @@ def _entry(obj: dict[str, Any]) -> tuple[JournalEntry, str | None]:
     blob = obj.get("blob")
     if blob is not None and not _HASH_RE.match(str(blob)):
         raise ValueError("bad blob name")
+    at = obj.get("at")
+    if at is not None and not (
+        isinstance(at, list)
+        and len(at) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in at)
+    ):
+        raise ValueError("bad pre-image position")
     entry = JournalEntry(
         action=cast(Action, action),
         path=str(obj["path"]),
@@ -395,4 +410,4 @@ def _entry(obj: dict[str, Any]) -> tuple[JournalEntry, str | None]:
         new_hash=obj["new_hash"],
         reason=str(obj["reason"]),
     )
-    return entry, blob
+    return entry, None if blob is None else (str(blob), None if at is None else (at[0], at[1]))
