@@ -96,6 +96,7 @@ class Counts:
     commits: int = 0
     checkouts: int = 0
     skipped_commits: int = 0
+    refused_checkouts: int = 0
 
 
 def masked(path: str, text: str) -> str:
@@ -398,7 +399,12 @@ class Soak:
         if not self.commit(verify=True):
             return
         sha, model = self.rng.choice(self.commits[:-1] or self.commits)
-        self.git("checkout", "-q", "--detach", sha)
+        done = self.git("checkout", "-q", "--detach", sha, check=False)
+        if done.returncode != 0:
+            # The watcher wrote a note between the commit and the checkout: git refuses and
+            # changes nothing, as it would for a user.
+            self.counts.refused_checkouts += 1
+            return
         self.model = copy.deepcopy(model)
         for ident in self.model.paths:
             self.touch(ident)
@@ -547,7 +553,8 @@ class Soak:
             print(f"  {kind}: {count}")
         print(
             f"commits: {self.counts.commits} (skipped while links were pending: "
-            f"{self.counts.skipped_commits}), checkouts: {self.counts.checkouts}"
+            f"{self.counts.skipped_commits}), checkouts: {self.counts.checkouts} "
+            f"(refused by git for local changes: {self.counts.refused_checkouts})"
         )
         print(f"watcher starts: {self.counts.starts}, kills (SIGKILL): {self.counts.kills}")
         print(f"rewrites (watcher output): {self.watcher_lines('rewrote ')}")
