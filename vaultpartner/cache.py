@@ -175,8 +175,11 @@ class NoteCache:
             return None
         return note if note.path == path else None
 
-    def store(self, items: Iterable[tuple[FileStamp, Note]], *, keep: Iterable[str]) -> None:
-        """Record parsed notes and forget paths no longer in the vault (best effort)."""
+    def store(
+        self, items: Iterable[tuple[FileStamp, Note]], *, keep: Iterable[str] | None
+    ) -> None:
+        """Record parsed notes and forget paths not in `keep` (None: forget nothing);
+        best effort."""
         now_ns = time.time_ns()
         records = []
         for stamp, note in items:
@@ -195,8 +198,8 @@ class NoteCache:
                     wire,
                 )
             )
-        present = set(keep)
-        stale = [(path,) for path in self._load_rows() if path not in present]
+        present = None if keep is None else set(keep)
+        stale = [] if present is None else [(p,) for p in self._load_rows() if p not in present]
         if not records and not stale:
             return
         try:

@@ -248,6 +248,37 @@ def _load(
     )
 
 
+def reparse(
+    root: Path,
+    paths: Sequence[str],
+    *,
+    max_bytes: int,
+    cache: NoteCache | None,
+    jobs: int | None = None,
+) -> dict[str, Note]:
+    """Notes this process just wrote, parsed again and remembered in the note cache, so the
+    next command finds them there instead of parsing them itself. Each file is stat'ed
+    before it is read: a change after that has another timestamp and is seen as a change."""
+    found: list[FoundFile] = []
+    for rel in paths:
+        os_path = os.path.join(root, *rel.split("/"))
+        try:
+            info = os.stat(os_path)
+        except OSError:
+            continue
+        found.append(
+            FoundFile(rel, os_path, info.st_size, False, False, info.st_mtime_ns, info.st_ctime_ns)
+        )
+    with bulk_allocation():
+        notes = list(read_notes(found, max_bytes=max_bytes, jobs=jobs or default_jobs()))
+    if cache is not None:
+        cache.store(
+            [(_stamp(f), n) for f, n in zip(found, notes, strict=True) if n.unreadable is None],
+            keep=None,
+        )
+    return {note.path: note for note in notes}
+
+
 def _stamp(found: FoundFile) -> FileStamp:
     return FileStamp(found.rel, found.size, found.mtime_ns, found.ctime_ns)
 
