@@ -11,12 +11,15 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
+from vaultpartner.cmdmessages import command_message
 from vaultpartner.digest import content_hash
 from vaultpartner.edits import EditMismatch, splice_bytes
 from vaultpartner.errors import LockedError, VaultPartnerError
 from vaultpartner.journal import Journal, JournalEntry, RunHandle, RunRecord
 from vaultpartner.lock import VaultLock
+from vaultpartner.messages import Language
 from vaultpartner.plan import FileCreate, FileEdit, FileMove, Plan
 from vaultpartner.writer import SafeWriter, WriteResult
 
@@ -54,19 +57,31 @@ def _read(root: Path, rel: str) -> bytes | None:
         return None
 
 
-def new_content(
-    root: Path, edit: FileEdit, *, read_from: str | None = None
-) -> tuple[bytes, bytes] | str:
-    """(current bytes, new bytes), or why the edit cannot be made."""
+class _Refused(NamedTuple):
+    code: str  # a vaultpartner.cmdmessages code
+    error: str = ""
+
+
+def _prepare(root: Path, edit: FileEdit, read_from: str | None) -> tuple[bytes, bytes] | _Refused:
     current = _read(root, read_from or edit.path)
     if current is None:
-        return "cannot read the note"
+        return _Refused("edit-unreadable")
     if content_hash(current) != edit.expected_hash:
-        return "changed on disk since it was read; skipped, run again"
+        return _Refused("edit-changed")
     try:
         return current, splice_bytes(current, edit.edits)
     except (EditMismatch, UnicodeDecodeError) as exc:
-        return f"cannot apply the edit ({exc})"
+        return _Refused("edit-failed", str(exc))
+
+
+def new_content(
+    root: Path, edit: FileEdit, *, read_from: str | None = None, language: Language = "en"
+) -> tuple[bytes, bytes] | str:
+    """(current bytes, new bytes), or why the edit cannot be made."""
+    result = _prepare(root, edit, read_from)
+    if isinstance(result, _Refused):
+        return command_message(result.code, language, error=result.error)
+    return result
 
 
 def before_moves(plan: Plan, path: str) -> str:
@@ -79,13 +94,13 @@ def before_moves(plan: Plan, path: str) -> str:
     return path
 
 
-def diffs(root: Path, plan: Plan) -> Iterator[str]:
+def diffs(root: Path, plan: Plan, *, language: Language = "en") -> Iterator[str]:
     """Unified diffs of what the plan would change (for --dry-run)."""
     for move in plan.moves:
         yield f"rename {move.src} -> {move.dst}\n"
     for edit in plan.edits:
         # A moved note's edits name its new path; until the move it is at the old one.
-        result = new_content(root, edit, read_from=before_moves(plan, edit.path))
+        result = new_content(root, edit, read_from=before_moves(plan, edit.path), language=language)
         if isinstance(result, str):
             yield f"# {edit.path}: {result}\n"
             continue
@@ -116,10 +131,16 @@ def _journal_error(exc: OSError, where: Path) -> VaultPartnerError:
 
 
 class Applier:
-    """Applies plans for one vault under its lock, journalling every change."""
+    """Applies plans for one vault under its lock, journalling every change.
 
-    def __init__(self, root: Path, state_dir: Path, *, command: str) -> None:
+    `language`: of the messages and undo reasons it writes; the watcher keeps English ones.
+    """
+
+    def __init__(
+        self, root: Path, state_dir: Path, *, command: str, language: Language = "en"
+    ) -> None:
         self.root = root
+        self.language = language
         self.writer = SafeWriter(root)
         self.journal = Journal(state_dir / "journal")
         self.lock = VaultLock(state_dir, command=command)
@@ -173,7 +194,7 @@ class Applier:
                     Outcome(
                         step.path,
                         "skipped",
-                        "not changed because the move failed (its links would break)",
+                        self._say("apply-move-failed"),
                         step.reason,
                     )
                 )
@@ -181,6 +202,9 @@ class Applier:
         outcomes.extend(self._edits(run, plan.edits))
         for create in plan.creates:
             outcomes.append(self._create(run, create))
+
+    def _say(self, code: str, **values: object) -> str:
+        return command_message(code, self.language, **values)
 
     def _finish(self, run: RunHandle, index: int, result: WriteResult, reason: str) -> Outcome:
         if result.status not in _DONE or result.status == "unchanged":
@@ -200,12 +224,11 @@ class Applier:
         outcomes: dict[int, Outcome] = {}
         pending: list[tuple[int, JournalEntry, FileEdit, bytes, bytes]] = []
         for number, edit in enumerate(edits):
-            prepared = new_content(self.root, edit)
-            if isinstance(prepared, str):
-                status = "conflict" if "changed on disk" in prepared else "error"
-                outcomes[number] = Outcome(
-                    edit.path, status, f"{edit.path}: {prepared}", edit.reason
-                )
+            prepared = _prepare(self.root, edit, None)
+            if isinstance(prepared, _Refused):
+                status = "conflict" if prepared.code == "edit-changed" else "error"
+                why = self._say(prepared.code, error=prepared.error)
+                outcomes[number] = Outcome(edit.path, status, f"{edit.path}: {why}", edit.reason)
                 continue
             old, new = prepared
             entry = JournalEntry(
@@ -244,21 +267,20 @@ class Applier:
     def _undo_entry(
         self, run: RunHandle, record: RunRecord, index: int, entry: JournalEntry
     ) -> Outcome:
-        reason = f"undo {record.run_id}: {entry.reason}"
+        reason = self._say("undo-reason", run_id=record.run_id, reason=entry.reason)
+        say = self._say
         current = _read(self.root, entry.path)
         current_hash = None if current is None else content_hash(current)
         if entry.action == "move":
             if entry.old_path is None:
-                return Outcome(entry.path, "error", "journal entry has no old path", reason)
+                return Outcome(entry.path, "error", say("undo-no-old-path"), reason)
             if not (self.root / entry.path).exists():
                 if (self.root / entry.old_path).exists():
                     # Recorded, then interrupted before the move happened.
-                    return Outcome(entry.path, "unchanged", "was never moved", reason)
-                return Outcome(entry.path, "refused", "no longer exists; not moved back", reason)
+                    return Outcome(entry.path, "unchanged", say("undo-never-moved"), reason)
+                return Outcome(entry.path, "refused", say("undo-gone"), reason)
             if entry.new_hash is not None and current_hash != entry.new_hash:
-                return Outcome(
-                    entry.path, "refused", "changed since the run; not moved back", reason
-                )
+                return Outcome(entry.path, "refused", say("undo-changed-moved"), reason)
             back = JournalEntry(
                 "move", entry.old_path, entry.path, entry.new_hash, entry.new_hash, reason
             )
@@ -267,11 +289,11 @@ class Applier:
         if current_hash != entry.new_hash:
             if entry.action == "write" and current_hash == entry.old_hash:
                 # Recorded, then interrupted (or refused) before the write happened.
-                return Outcome(entry.path, "unchanged", "was never changed", reason)
-            return Outcome(entry.path, "refused", "changed since the run; left as it is", reason)
+                return Outcome(entry.path, "unchanged", say("undo-never-changed"), reason)
+            return Outcome(entry.path, "refused", say("undo-changed"), reason)
         if entry.action == "create":
             if current is None or current_hash is None:
-                return Outcome(entry.path, "unchanged", "already gone", reason)
+                return Outcome(entry.path, "unchanged", say("undo-already-gone"), reason)
             at = run.record(
                 JournalEntry("delete", entry.path, None, current_hash, None, reason), current
             )
@@ -280,9 +302,7 @@ class Applier:
             )
         previous = self.journal.previous_content(record.run_id, index)
         if previous is None:
-            return Outcome(
-                entry.path, "error", "the previous content is not in the journal", reason
-            )
+            return Outcome(entry.path, "error", say("undo-no-previous"), reason)
         if entry.action == "delete" or current is None:
             at = run.record(
                 JournalEntry("create", entry.path, None, None, content_hash(previous), reason), None

@@ -14,12 +14,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from vaultpartner.cmdmessages import command_message
 from vaultpartner.findings import Finding
 from vaultpartner.headings import block_id_of, has_subpath_target, strip_heading
 from vaultpartner.index import FileEntry, VaultIndex
 from vaultpartner.linkformat import LinkFormat, encode_markdown_destination
 from vaultpartner.links import LinkChange, choose_link_path, link_edit, rewrite_raw
 from vaultpartner.linktext import parse_wiki_content
+from vaultpartner.messages import Language
 from vaultpartner.note import Link
 from vaultpartner.paths import is_markdown, is_sync_conflict, name_of, stem_of
 from vaultpartner.plan import FileEdit, Plan
@@ -48,7 +50,9 @@ def moved_path(path: str, moves: Mapping[str, str]) -> str:
     return path
 
 
-def detect_renames(before: Snapshot, now: Snapshot, known: Mapping[str, str] = {}) -> Detected:
+def detect_renames(
+    before: Snapshot, now: Snapshot, known: Mapping[str, str] = {}, *, language: Language = "en"
+) -> Detected:
     """Files gone since `before` matched 1:1 by content with files new in `now`.
 
     Moves vaultpartner made itself (`known`) are no renames "outside". Empty files and files of
@@ -80,11 +84,10 @@ def detect_renames(before: Snapshot, now: Snapshot, known: Mapping[str, str] = {
         if paired is not None:
             renames.update(paired)
             continue
+        news_text = ", ".join(sorted(news))
         for old in sorted(olds):
             uncertain.append(
-                f"{old} is gone and {len(news)} new files have the same content "
-                f"({', '.join(sorted(news))}): not certain which is the renamed one, "
-                "links to it left alone"
+                command_message("fix-uncertain", language, old=old, count=len(news), news=news_text)
             )
     return Detected(renames, uncertain)
 
@@ -100,10 +103,10 @@ def _pair_by_name(olds: list[str], news: list[str]) -> dict[str, str] | None:
 
 
 def pending_renames(
-    before: Snapshot, now: Snapshot, known: Mapping[str, str] = {}
+    before: Snapshot, now: Snapshot, known: Mapping[str, str] = {}, *, language: Language = "en"
 ) -> tuple[dict[str, str], Detected]:
     """Renames not handled yet: those carried in `before` followed through the new ones."""
-    detected = detect_renames(before, now, known)
+    detected = detect_renames(before, now, known, language=language)
     both = {**known, **detected.renames}
     chained = {old: moved_path(mid, both) for old, mid in before.pending_renames.items()}
     merged = {**chained, **detected.renames}
@@ -272,6 +275,7 @@ class FixInputs:
     writable: Callable[[str], bool] = lambda path: True
     suggestable: Callable[[str], bool] = lambda path: True
     in_table: Callable[[str, Link], bool] = lambda source, link: False
+    language: Language = "en"  # of the reasons and notices
 
 
 class _Fixed(NamedTuple):
@@ -291,7 +295,9 @@ class _Planner:
         self.origin: dict[str, str] = {}  # path now -> path in the snapshot
         old_paths: set[str] = set()
         if inputs.before is not None:
-            self.renames, detected = pending_renames(inputs.before, inputs.now)
+            self.renames, detected = pending_renames(
+                inputs.before, inputs.now, language=inputs.language
+            )
             self.result.notices.extend(detected.uncertain)
             self.origin = _origins(detected.renames, {}, inputs.now)
             self.back = {**{new: old for old, new in self.renames.items()}, **self.origin}
@@ -342,7 +348,12 @@ class _Planner:
             index, was, now = self.headings[fixed.target]
             renamed = retarget_heading(link, fixed.raw, index, was, now)
             if renamed is not None:
-                why = f"heading {was[index][1]!r} of {fixed.target} is now {now[index][1]!r}"
+                why = self._say(
+                    "fix-why-heading",
+                    old=repr(was[index][1]),
+                    target=fixed.target,
+                    new=repr(now[index][1]),
+                )
                 fixed = _Fixed(
                     renamed,
                     fixed.target,
@@ -351,6 +362,9 @@ class _Planner:
                 )
         if fixed.raw != link.raw:
             self._emit(FixChange(source, link, fixed.raw, fixed.target, fixed.kind, fixed.why))
+
+    def _say(self, code: str, **values: object) -> str:
+        return command_message(code, self.inputs.language, **values)
 
     def _captured(self, source: str, link: Link, now: str | None) -> bool:
         """A link that still resolves, but to another file than the renamed one it opened
@@ -377,9 +391,9 @@ class _Planner:
             moved = before.path in self.renames or old_source != source
             if moved and target in self.index.files:
                 why = (
-                    f"{before.path} was renamed to {target} outside Obsidian"
+                    self._say("fix-why-renamed", old=before.path, new=target)
                     if before.path != target
-                    else f"{source} was moved from {old_source}"
+                    else self._say("fix-why-moved", source=source, old_source=old_source)
                 )
                 return self._rewrite(source, link, before.path, target, "rename", why)
         if status != "missing":
@@ -399,7 +413,8 @@ class _Planner:
         raw = with_alias(link.raw, choice, table=self.inputs.in_table(source, link))
         if raw is None:
             return None
-        return _Fixed(raw, holder, "alias", f"{name!r} is an alias of {holder}")
+        why = self._say("fix-why-alias", name=repr(name), holder=holder)
+        return _Fixed(raw, holder, "alias", why)
 
     def _spelling(self, source: str, link: Link, linkpath: str) -> _Fixed | None:
         wanted = linkpath[:-3] if linkpath.lower().endswith(".md") else linkpath
@@ -413,7 +428,7 @@ class _Planner:
         if len(found) != 1:
             return None
         named = linkpath if "." in name_of(linkpath) else linkpath + ".md"
-        why = f"spelling variant of {found[0]}"
+        why = self._say("fix-why-spelling", path=found[0])
         return self._rewrite(source, link, named, found[0], "case", why)
 
     def _choose(self, source: str, target: str, *, markdown: bool) -> str | None:
@@ -435,13 +450,9 @@ class _Planner:
         self.result.handled.add((change.source, link.line, link.column))
         where = f"{change.source}:{link.line}: {link.raw}"
         if not self.inputs.writable(change.source):
-            self.result.notices.append(
-                f"{where} not fixed: the note is excluded or reached through a symlink"
-            )
+            self.result.notices.append(self._say("fix-excluded", where=where))
         elif not link.editable:
-            self.result.notices.append(
-                f"{where} not fixed: the frontmatter value uses YAML escapes"
-            )
+            self.result.notices.append(self._say("fix-yaml-escapes", where=where))
         else:
             self.result.changes.append(change)
 
@@ -456,7 +467,9 @@ def describe(change: FixChange) -> str:
     )
 
 
-def build_plan(index: VaultIndex, changes: list[FixChange], notices: list[str]) -> Plan:
+def build_plan(
+    index: VaultIndex, changes: list[FixChange], notices: list[str], *, language: Language = "en"
+) -> Plan:
     """One FileEdit per note, tied to the content hash the changes were decided from."""
     by_source: dict[str, list[FixChange]] = defaultdict(list)
     for change in changes:
@@ -467,8 +480,7 @@ def build_plan(index: VaultIndex, changes: list[FixChange], notices: list[str]) 
             link_edit(LinkChange(c.source, c.link, c.new_raw, c.target, c.longer_form))
             for c in sorted(items, key=lambda c: c.link.start)
         )
-        count = len(items)
-        reason = f"fixed {count} link{'s' if count != 1 else ''} in {source}"
+        reason = command_message("fix-reason", language, count=len(items), source=source)
         plan.edits.append(FileEdit(source, index.notes[source].content_hash, edits, reason))
     return plan
 
