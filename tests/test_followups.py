@@ -273,7 +273,7 @@ def test_edited_digest_is_never_regenerated(
     digest.write_text(edited)
     run(root, state, dt.date(2026, 11, 27))
     assert digest.read_text() == edited
-    assert "edited since vaultpartner wrote it" in capsys.readouterr().err
+    assert "изменена после того, как её записал vaultpartner" in capsys.readouterr().err
     # an untouched digest follows the calendar
     digest.unlink()
     run(root, state, dt.date(2026, 11, 27))
@@ -308,7 +308,7 @@ def test_no_second_followup_while_the_first_ones_link_is_broken(
     recruiter_note.rename(recruiter_note.with_name("Анна Петрова (Яндекс).md"))
     run(root, state)
     assert sorted((root / "Follow-ups").glob("2026-*.md")) == created
-    assert "no second follow-up for Анна Петрова" in capsys.readouterr().err
+    assert "второго напоминания для Анна Петрова не будет" in capsys.readouterr().err
 
 
 def test_confidential_text_is_not_copied(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from vaultpartner import app, hubcmd
 from vaultpartner.apply import Applier, ApplyReport, diffs
+from vaultpartner.cmdmessages import command_message, from_english
 from vaultpartner.console import print_lines, print_warning
 from vaultpartner.edits import decode_note
 from vaultpartner.errors import EXIT_FINDINGS, EXIT_OK, VaultPartnerError
@@ -26,6 +27,7 @@ from vaultpartner.fixing import (
 )
 from vaultpartner.hubs import HubResult
 from vaultpartner.index import FileEntry
+from vaultpartner.messages import Language
 from vaultpartner.note import Link, parse_note
 from vaultpartner.paths import is_within, stem_of
 from vaultpartner.plan import Plan
@@ -96,7 +98,9 @@ def _writable(session: app.Session, vault: LoadedVault) -> Callable[[str], bool]
     return check
 
 
-def _inputs(session: app.Session, vault: LoadedVault, before: Snapshot | None) -> FixInputs:
+def _inputs(
+    session: app.Session, vault: LoadedVault, before: Snapshot | None, language: Language
+) -> FixInputs:
     folders = session.template_folders()
     return FixInputs(
         index=vault.index,
@@ -108,6 +112,7 @@ def _inputs(session: app.Session, vault: LoadedVault, before: Snapshot | None) -
         writable=_writable(session, vault),
         suggestable=lambda path: not any(is_within(path, folder) for folder in folders),
         in_table=_note_reader(vault),
+        language=language,
     )
 
 
@@ -138,54 +143,54 @@ def run_fix(
     vault = app.load(session)
     state = ensure_vault_state_dir(session.root, override=session.state_override)
     before = load_snapshot(state, session.root)
+    audit_result, language = app.audit(session, vault)
     if before is None:
-        print_warning(
-            "no index snapshot from an earlier run: renames made outside Obsidian cannot be "
-            "detected this time (one is saved now for the next run)"
-        )
-    result = plan_fix(_inputs(session, vault, before))
-    audit_result, _language = app.audit(session, vault)
+        print_warning(command_message("fix-no-snapshot", language))
+    result = plan_fix(_inputs(session, vault, before, language))
     listed = list(leftovers(audit_result.findings, result))
     changes = result.changes
     declined: list[FixChange] = []
     if interactive and not dry_run and changes:
         ask = confirm if confirm is not None else (lambda _text: False)
-        accepted = [c for c in changes if ask(f"{describe(c)}\n  fix this link?")]
+        accepted = [
+            c for c in changes if ask(command_message("fix-confirm", language, change=describe(c)))
+        ]
         declined = [c for c in changes if c not in accepted]
         changes = accepted
-    plan = build_plan(vault.index, changes, result.notices)
+    plan = build_plan(vault.index, changes, result.notices, language=language)
     if dry_run:
-        for text in diffs(session.root, plan):
+        for text in diffs(session.root, plan, language=language):
             sys.stdout.write(text)
         hubs = _hub_plan(session, vault, create_missing=create_missing)
         if hubs is not None:
-            for text in diffs(session.root, hubs.plan):
+            for text in diffs(session.root, hubs.plan, language=language):
                 sys.stdout.write(text)
             listed = _without_created(listed, hubs.plan)
-        _list(listed, result.notices, declined)
+        _list(listed, result.notices, declined, language)
         record_snapshot(session, vault)
         pending = not plan.empty or listed or result.notices or (hubs and not hubs.plan.empty)
         return EXIT_FINDINGS if pending else EXIT_OK
     report = ApplyReport(None, ())
     if not plan.empty:
-        with Applier(session.root, state, command=command) as applier:
+        with Applier(session.root, state, command=command, language=language) as applier:
             report = applier.apply(plan)
     failed = {o.path for o in report.failed}
     done = [c for c in changes if c.source not in failed]
-    print_lines([describe(change) for change in done] or ["no link needed fixing"])
+    nothing = command_message("fix-nothing", language)
+    print_lines([describe(change) for change in done] or [nothing])
     for outcome in report.failed:
         print_warning(f"{outcome.path}: {outcome.message}")
     if report.run_id:
-        print_lines([f"run {report.run_id} (undo with: vaultpartner undo VAULT {report.run_id})"])
+        print_lines([command_message("run-undo", language, run_id=report.run_id)])
     after = _after_writes(vault, report)
     hub_failed = False
     hubs = _hub_plan(session, after, create_missing=create_missing)
     if hubs is not None:
-        hub_failed = _apply_hubs(session, state, hubs, command=command)
+        hub_failed = _apply_hubs(session, state, hubs, command=command, language=language)
         listed = _without_created(listed, hubs.plan)
         if not hubs.plan.empty:
             after = app.load(session)  # hub notes written or created: index them for the snapshot
-    _list(listed, result.notices, declined)
+    _list(listed, result.notices, declined, language)
     complete = not failed and not declined
     record_snapshot(session, after, handled=complete)
     problems = failed or declined or listed or result.notices or hub_failed
@@ -199,17 +204,35 @@ def _hub_plan(
     if not (hubcmd.hubs_configured(session.config) or create_missing):
         return None
     language = session.language_for(vault)
-    return hubcmd.plan_for_vault(session, vault, language=language, create_missing=create_missing)
+    result = hubcmd.plan_for_vault(session, vault, language=language, create_missing=create_missing)
+    return dataclasses.replace(result, plan=_hub_plan_in(result.plan, language))
 
 
-def _apply_hubs(session: app.Session, state: Path, hubs: HubResult, *, command: str) -> bool:
+def _hub_plan_in(plan: Plan, language: Language) -> Plan:
+    """The hub plan with its reasons and notices in `language` (hubs.planner writes English;
+    the journal keeps the reasons shown)."""
+
+    def say(text: str) -> str:
+        return from_english(text, language, "hubplan-")
+
+    return Plan(
+        moves=list(plan.moves),
+        edits=[dataclasses.replace(e, reason=say(e.reason)) for e in plan.edits],
+        creates=[dataclasses.replace(c, reason=say(c.reason)) for c in plan.creates],
+        notices=[say(notice) for notice in plan.notices],
+    )
+
+
+def _apply_hubs(
+    session: app.Session, state: Path, hubs: HubResult, *, command: str, language: Language
+) -> bool:
     """Apply the hub plan; True when something failed. Pairs are saved only after success."""
     for notice in hubs.plan.notices:
         print_warning(notice)
     if hubs.plan.empty:
         hubcmd.save_pairs(state, hubs.pairs)
         return False
-    with Applier(session.root, state, command=command) as applier:
+    with Applier(session.root, state, command=command, language=language) as applier:
         report = applier.apply(hubs.plan)
     print_lines([o.reason for o in report.outcomes if o.ok and o.status != "unchanged"])
     for outcome in report.failed:
@@ -234,9 +257,16 @@ def _link_name(raw: str) -> str:
     return inner.split("|", 1)[0].split("#", 1)[0].rsplit("/", 1)[-1]
 
 
-def _list(listed: list[Finding], notices: list[str], declined: list[FixChange]) -> None:
-    lines = [f"not fixed: {f.path}:{f.line}: {f.message}" for f in listed]
-    lines.extend(f"declined: {describe(change)}" for change in declined)
+def _list(
+    listed: list[Finding], notices: list[str], declined: list[FixChange], language: Language
+) -> None:
+    lines = [
+        command_message("fix-not-fixed", language, path=f.path, line=f.line, message=f.message)
+        for f in listed
+    ]
+    lines.extend(
+        command_message("fix-declined", language, change=describe(change)) for change in declined
+    )
     print_lines(lines)
     for notice in notices:
         print_warning(notice)
@@ -251,4 +281,5 @@ def run_hubs(session: app.Session, *, command: str) -> bool:
     if hubs is None:
         return False
     state = ensure_vault_state_dir(session.root, override=session.state_override)
-    return _apply_hubs(session, state, hubs, command=command)
+    language = session.language_for(vault)
+    return _apply_hubs(session, state, hubs, command=command, language=language)

@@ -1,4 +1,7 @@
-"""The bodies of `mv`, `undo` and `log`: plain functions returning exit codes."""
+"""The bodies of `mv`, `undo` and `log`: plain functions returning exit codes.
+
+What they print follows the vault's language (`vaultpartner.cmdmessages`).
+"""
 
 from __future__ import annotations
 
@@ -11,17 +14,20 @@ from pathlib import Path
 
 from vaultpartner import app, fixcmd
 from vaultpartner.apply import Applier, ApplyReport, diffs
+from vaultpartner.cmdmessages import command_message, from_english
 from vaultpartner.console import print_lines, print_warning
 from vaultpartner.digest import content_hash
 from vaultpartner.errors import EXIT_FINDINGS, EXIT_OK, VaultPartnerError
 from vaultpartner.index import FileEntry
 from vaultpartner.journal import Journal
+from vaultpartner.links import LinkChange, SkippedLink
+from vaultpartner.messages import Language, detect_language
 from vaultpartner.moving import clean_rel, moved_index, plan_move, rename_map
 from vaultpartner.note import Note, parse_note
-from vaultpartner.paths import nfc
+from vaultpartner.paths import folder_of, is_markdown, nfc, stem_of
 from vaultpartner.plan import Plan
 from vaultpartner.state import ensure_vault_state_dir
-from vaultpartner.vaultfs import LoadedVault
+from vaultpartner.vaultfs import LoadedVault, walk_vault
 
 
 def vault_path(root: Path, given: str) -> str:
@@ -49,16 +55,28 @@ def writable(session: app.Session, vault: LoadedVault) -> Callable[[str], bool]:
     return check
 
 
-def show_plan(session: app.Session, plan: Plan) -> None:
+def vault_language(session: app.Session) -> Language:
+    """`Session.language_for` without loading the vault: `undo` and `log` parse no note."""
+    if session.config.language != "auto":
+        return session.config.language
+    found = walk_vault(session.root).files
+    return detect_language([stem_of(f.rel) for f in found if is_markdown(f.rel)])
+
+
+def show_plan(session: app.Session, plan: Plan, language: Language) -> None:
     """What a run would do: one reason line per change, then the diffs."""
     print_lines([move.reason for move in plan.moves] + [edit.reason for edit in plan.edits])
-    for text in diffs(session.root, plan):
+    for text in diffs(session.root, plan, language=language):
         sys.stdout.write(text)
     for notice in plan.notices:
         print_warning(notice)
 
 
-def report(outcomes: ApplyReport, plan: Plan) -> int:
+def run_line(run_id: str, language: Language) -> str:
+    return command_message("run-undo", language, run_id=run_id)
+
+
+def report(outcomes: ApplyReport, plan: Plan, language: Language) -> int:
     lines = [
         f"{outcome.reason}"
         for outcome in outcomes.outcomes
@@ -73,14 +91,12 @@ def report(outcomes: ApplyReport, plan: Plan) -> int:
             else f"{outcome.path}: {outcome.message}"
         )
         if outcome.status == "conflict":
-            text += "; repair its links with: vaultpartner fix VAULT"
+            text += command_message("mv-conflict-hint", language)
         print_warning(text)
     for notice in plan.notices:
         print_warning(notice)
     if outcomes.run_id:
-        print_lines(
-            [f"run {outcomes.run_id} (undo with: vaultpartner undo VAULT {outcomes.run_id})"]
-        )
+        print_lines([run_line(outcomes.run_id, language)])
     return EXIT_FINDINGS if outcomes.failed or plan.notices else EXIT_OK
 
 
@@ -88,23 +104,65 @@ def run_mv(session: app.Session, old: str, new: str, *, dry_run: bool, command: 
     vault = app.load(session)
     old_rel, new_rel = vault_path(session.root, old), vault_path(session.root, new)
     check = writable(session, vault)
-    plan, _changes, _skipped = plan_move(
+    plan, changes, skipped = plan_move(
         vault.index,
         old_rel,
         new_rel,
         link_format=session.obsidian.new_link_format,
         writable=check,
     )
+    language = session.language_for(vault)
+    plan = in_language(plan, changes, skipped, vault, language)
     if dry_run:
-        show_plan(session, plan)
+        show_plan(session, plan, language)
         return EXIT_FINDINGS if not plan.empty else EXIT_OK
     state = ensure_vault_state_dir(session.root, override=session.state_override)
-    with Applier(session.root, state, command=command) as applier:
+    with Applier(session.root, state, command=command, language=language) as applier:
         outcome = applier.apply(plan)
     if not outcome.failed:
         known = {move.src: move.dst for move in plan.moves}
         fixcmd.record_snapshot(session, moved_vault(vault, plan, outcome), known=known)
-    return report(outcome, plan)
+    return report(outcome, plan, language)
+
+
+def in_language(
+    plan: Plan,
+    changes: Sequence[LinkChange],
+    skipped: Sequence[SkippedLink],
+    vault: LoadedVault,
+    language: Language,
+) -> Plan:
+    """mv's plan with its reasons and notices in `language`, rebuilt from what plan_move
+    decided: moving.py writes them in English, and the journal keeps the reasons shown.
+    English comes out as moving.py wrote it (tests/test_command_language.py checks)."""
+    moves, what = [], ""
+    for move in plan.moves:
+        folder = move.src not in vault.index.files
+        what = f"{move.src}/ -> {move.dst}/" if folder else f"{move.src} -> {move.dst}"
+        code = "mv-renamed" if folder_of(move.src) == folder_of(move.dst) else "mv-moved"
+        moves.append(dataclasses.replace(move, reason=command_message(code, language, what=what)))
+    longer: dict[str, int] = {}
+    for change in changes:
+        longer[change.source] = longer.get(change.source, 0) + change.longer_form
+    edits = []
+    for edit in plan.edits:
+        values = {"source": edit.path, "what": what}
+        reason = command_message("mv-rewrote", language, count=len(edit.edits), **values)
+        if longer.get(edit.path):
+            reason += command_message("mv-longer", language, count=longer[edit.path])
+        edits.append(dataclasses.replace(edit, reason=reason))
+    notices = [
+        command_message(
+            "mv-not-rewritten",
+            language,
+            source=item.source,
+            line=item.link.line,
+            raw=item.link.raw,
+            reason=from_english(item.reason, language, "skip-"),
+        )
+        for item in skipped
+    ]
+    return Plan(moves=moves, edits=edits, creates=list(plan.creates), notices=notices)
 
 
 def moved_vault(vault: LoadedVault, plan: Plan, outcome: ApplyReport) -> LoadedVault:
@@ -155,7 +213,8 @@ def run_undo(session: app.Session, run_id: str | None, *, command: str) -> int:
         record = runs[0]
     else:
         record = journal.get(run_id)
-    with Applier(session.root, state, command=command) as applier:
+    language = vault_language(session)
+    with Applier(session.root, state, command=command, language=language) as applier:
         outcome = applier.undo(record)
     if not outcome.failed:
         known = {
@@ -164,22 +223,24 @@ def run_undo(session: app.Session, run_id: str | None, *, command: str) -> int:
             if entry.action == "move" and entry.old_path is not None
         }
         fixcmd.record_snapshot(session, known=known)
-    return report(outcome, Plan())
+    return report(outcome, Plan(), language)
 
 
 def run_log(session: app.Session, since: datetime | None) -> int:
     state = ensure_vault_state_dir(session.root, override=session.state_override)
     runs = Journal(state / "journal").runs(since=since)
+    language = vault_language(session)
     lines: list[str] = []
     for run in runs:
         when = run.started.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-        status = "" if run.finished else "  (interrupted)"
+        status = "" if run.finished else command_message("log-interrupted", language)
         lines.append(f"{run.run_id}  {when}  {run.command}{status}")
+        # The action stays a journal word in every language (scripts count "    write" lines).
         for _index, entry in run.applied():
             where = f"{entry.old_path} -> {entry.path}" if entry.action == "move" else entry.path
             lines.append(f"    {entry.action:<6}  {where}  — {entry.reason}")
     if not lines:
-        lines.append("no runs recorded")
+        lines.append(command_message("log-empty", language))
     print_lines(lines)
     return EXIT_OK
 

@@ -1,8 +1,10 @@
 """The bodies of `followups`, `new recruiter` and the demo's follow-ups: functions returning exit
-codes. Reading and writing happen here; deciding happens in partners.planner (pure)."""
+codes. Reading and writing happen here; deciding happens in partners.planner (pure). What the
+commands print follows the vault's language (`vaultpartner.cmdmessages`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -11,15 +13,18 @@ from pathlib import Path
 
 from vaultpartner import app
 from vaultpartner.apply import Applier, ApplyReport, diffs
+from vaultpartner.cmdmessages import command_message, from_english
 from vaultpartner.console import print_lines, print_warning
 from vaultpartner.dates import as_date
 from vaultpartner.digest import content_hash
 from vaultpartner.edits import decode_note
 from vaultpartner.errors import EXIT_FINDINGS, EXIT_OK, VaultPartnerError
 from vaultpartner.linkcmds import writable
+from vaultpartner.messages import Language
 from vaultpartner.partners import notes
 from vaultpartner.partners.generated import load_state, save_state
 from vaultpartner.partners.history import build_histories
+from vaultpartner.partners.model import DueReason
 from vaultpartner.partners.names import fold, note_path, safe_folder, safe_stem
 from vaultpartner.partners.planner import (
     FollowupPlan,
@@ -145,61 +150,107 @@ def planner_input(
     return inp, state
 
 
-def describe(result: FollowupPlan) -> list[str]:
+_REASONS = frozenset({"cadence", "profile", "commitment", "reciprocity"})
+_STATUSES = frozenset({"created", "written", "moved", "deleted"})
+
+
+def _reason(reason: DueReason, language: Language) -> str:
+    code = reason.reason if reason.reason in _REASONS else "other"
+    return command_message(
+        f"followup-reason-{code}",
+        language,
+        code=reason.reason,
+        detail=reason.detail,
+        since=reason.since.isoformat(),
+    )
+
+
+def describe(result: FollowupPlan, language: Language = "en") -> list[str]:
     """Who is due and why, and what the run will create."""
     created = {id(item): path for path, item in result.created}
     lines = []
     for item in result.due:
-        reasons = ", ".join(f"{r.reason} ({r.detail})" for r in item.reasons)
+        reasons = ", ".join(_reason(r, language) for r in item.reasons)
         where = created.get(id(item))
-        target = f" -> {where}" if where else ""
         lines.append(
-            f"due {item.due.isoformat()}  {item.history.recruiter.name}: {reasons}{target}"
+            command_message(
+                "followup-due",
+                language,
+                due=item.due.isoformat(),
+                name=item.history.recruiter.name,
+                reasons=reasons,
+                target=f" -> {where}" if where else "",
+            )
         )
     for followup in result.open:
         due = followup.due.isoformat() if followup.due else "?"
-        lines.append(f"open  {followup.path} (due {due})")
+        lines.append(command_message("followup-open", language, path=followup.path, due=due))
     for note, recruiter, day in result.closed:
-        lines.append(f"done  {note}: contact with {recruiter} recorded on {day.isoformat()}")
+        values = {"note": note, "recruiter": recruiter, "day": day.isoformat()}
+        lines.append(command_message("followup-closed", language, **values))
     if not lines:
-        lines.append("no follow-ups are due")
+        lines.append(command_message("followup-none", language))
     return lines
 
 
-def _apply(session: app.Session, plan: Plan, command: str) -> tuple[ApplyReport, Path]:
+def plan_in(plan: Plan, language: Language) -> Plan:
+    """The plan with its reasons and notices in `language` (partners.planner writes English;
+    the journal keeps the reasons shown)."""
+
+    def say(text: str) -> str:
+        return from_english(text, language, "planner-")
+
+    return Plan(
+        moves=list(plan.moves),
+        edits=[dataclasses.replace(e, reason=say(e.reason)) for e in plan.edits],
+        creates=[dataclasses.replace(c, reason=say(c.reason)) for c in plan.creates],
+        notices=[say(notice) for notice in plan.notices],
+    )
+
+
+def _apply(
+    session: app.Session, plan: Plan, command: str, language: Language
+) -> tuple[ApplyReport, Path]:
     state = ensure_vault_state_dir(session.root, override=session.state_override)
-    with Applier(session.root, state, command=command) as applier:
+    with Applier(session.root, state, command=command, language=language) as applier:
         return applier.apply(plan), state
 
 
-def _report(report: ApplyReport, plan: Plan) -> int:
+def _report(report: ApplyReport, plan: Plan, language: Language) -> int:
     for outcome in report.outcomes:
         if outcome.ok and outcome.status != "unchanged":
-            print_lines([f"{outcome.status} {outcome.path}: {outcome.reason}"])
+            values = {"path": outcome.path, "reason": outcome.reason}
+            if outcome.status in _STATUSES:
+                line = command_message(f"status-{outcome.status}", language, **values)
+            else:  # a status the writer may add later: said as it is
+                line = f"{outcome.status} {outcome.path}: {outcome.reason}"
+            print_lines([line])
     for outcome in report.failed:
         print_warning(f"{outcome.path}: {outcome.message}")
     for notice in plan.notices:
         print_warning(notice)
     if report.run_id:
-        print_lines([f"run {report.run_id} (undo with: vaultpartner undo VAULT {report.run_id})"])
+        print_lines([command_message("run-undo", language, run_id=report.run_id)])
     return EXIT_FINDINGS if report.failed or plan.notices else EXIT_OK
 
 
 def run_followups(session: app.Session, *, today: dt.date, dry_run: bool, command: str) -> int:
     """Plan follow-ups; print the plan (and diffs with dry_run) or apply it."""
     vault = app.load(session)
+    language = session.language_for(vault)
     inp, _state = planner_input(session, vault, today=today)
     result = plan_followups(inp)
-    print_lines(describe(result))
+    plan = plan_in(result.plan, language)
+    print_lines(describe(result, language))
     if dry_run:
-        for text in diffs(session.root, result.plan):
+        for text in diffs(session.root, plan, language=language):
             sys.stdout.write(text)
-        for notice in result.plan.notices:
+        for notice in plan.notices:
             print_warning(notice)
-        return EXIT_FINDINGS if not result.plan.empty else EXIT_OK
-    report, state = _apply(session, result.plan, command)
+        return EXIT_FINDINGS if not plan.empty else EXIT_OK
+    report, state = _apply(session, plan, command, language)
     record_generated(state, inp, result, report)
-    return _report(report, result.plan)
+    return _report(report, plan, language)
 
 
 def record_generated(
@@ -226,16 +277,18 @@ def run_new_recruiter(session: app.Session, name: str, *, today: dt.date) -> int
         raise VaultPartnerError(
             "a note with this name already exists", path=clash[0], hint="choose another name"
         )
-    renderer = notes.Renderer(session.language_for(vault), vault_templates(session))
+    language = session.language_for(vault)
+    renderer = notes.Renderer(language, vault_templates(session))
     context = notes.recruiter_context(
         name, today=today, recruiter_type=config.recruiter_type, tag=config.recruiter_tag
     )
     data = renderer.recruiter(context).encode("utf-8")
-    plan = Plan(creates=[FileCreate(path, data, f"new recruiter {context['name']}")])
-    report, _state = _apply(session, plan, f"new recruiter {path}")
-    code = _report(report, plan)
+    reason = command_message("recruiter-reason", language, name=context["name"])
+    plan = Plan(creates=[FileCreate(path, data, reason)])
+    report, _state = _apply(session, plan, f"new recruiter {path}", language)
+    code = _report(report, plan, language)
     if code == EXIT_OK:
-        print_lines([f"created {session.root / path}"])
+        print_lines([command_message("recruiter-created", language, path=session.root / path)])
     return code
 
 
