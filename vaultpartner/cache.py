@@ -175,9 +175,7 @@ class NoteCache:
             return None
         return note if note.path == path else None
 
-    def store(
-        self, items: Iterable[tuple[FileStamp, Note]], *, keep: Iterable[str] | None
-    ) -> None:
+    def store(self, items: Iterable[tuple[FileStamp, Note]], *, keep: Iterable[str] | None) -> None:
         """Record parsed notes and forget paths not in `keep` (None: forget nothing);
         best effort."""
         now_ns = time.time_ns()
