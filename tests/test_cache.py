@@ -128,3 +128,33 @@ def test_rows_from_the_future_are_checked_by_content(tmp_path: Path) -> None:
     assert not misses
     vault = load_vault(root, max_bytes=1 << 20, cache=NoteCache.open(session.state_dir))
     assert vault.index.notes["a.md"].links[0].raw == "[[b]]"
+
+
+def test_notes_mv_rewrote_are_in_the_cache_for_the_next_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from vaultpartner import vaultfs
+    from vaultpartner.cli import main
+
+    files = {f"n{i}.md": f"# {i}\n\nSee [[Old]] and [[Other]].\n" for i in range(5)}
+    root = make_vault(tmp_path / "vault", {**files, "Old.md": "# Old\n", "Other.md": "x\n"})
+    state = tmp_path / "state"
+    base = ["--state-dir", str(state)]
+    assert CliRunner().invoke(main, [*base, "audit", str(root)]).exit_code == 0  # fills it
+    result = CliRunner().invoke(main, [*base, "mv", str(root), "Old.md", "New.md"])
+    assert result.exit_code == 0, result.output
+    parsed: list[str] = []
+    real = vaultfs.read_note
+
+    def counting(found: vaultfs.FoundFile, max_bytes: int) -> object:
+        parsed.append(found.rel)
+        return real(found, max_bytes)
+
+    monkeypatch.setattr(vaultfs, "read_note", counting)
+    session = app.open_session(root, state_override=state)
+    vault = app.load(session, jobs=1)
+    assert parsed == ["New.md"]  # the moved note only: the rewritten ones come from the cache
+    assert "[[New]]" in (root / "n0.md").read_text()
+    assert vault.index.notes == load_vault(root, max_bytes=1 << 24, jobs=1).index.notes

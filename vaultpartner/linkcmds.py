@@ -14,20 +14,19 @@ from pathlib import Path
 
 from vaultpartner import app, fixcmd
 from vaultpartner.apply import Applier, ApplyReport, diffs
+from vaultpartner.cache import NoteCache
 from vaultpartner.cmdmessages import command_message, from_english
 from vaultpartner.console import print_lines, print_warning
-from vaultpartner.digest import content_hash
 from vaultpartner.errors import EXIT_FINDINGS, EXIT_OK, VaultPartnerError
 from vaultpartner.index import FileEntry
 from vaultpartner.journal import Journal
 from vaultpartner.links import LinkChange, SkippedLink
 from vaultpartner.messages import Language, detect_language
 from vaultpartner.moving import clean_rel, moved_index, plan_move, rename_map
-from vaultpartner.note import Note, parse_note
 from vaultpartner.paths import folder_of, is_markdown, nfc, stem_of
 from vaultpartner.plan import Plan
 from vaultpartner.state import ensure_vault_state_dir
-from vaultpartner.vaultfs import LoadedVault, walk_vault
+from vaultpartner.vaultfs import LoadedVault, reparse, walk_vault
 
 
 def vault_path(root: Path, given: str) -> str:
@@ -121,7 +120,7 @@ def run_mv(session: app.Session, old: str, new: str, *, dry_run: bool, command: 
         outcome = applier.apply(plan)
     if not outcome.failed:
         known = {move.src: move.dst for move in plan.moves}
-        fixcmd.record_snapshot(session, moved_vault(vault, plan, outcome), known=known)
+        fixcmd.record_snapshot(session, moved_vault(session, vault, plan, outcome), known=known)
     return report(outcome, plan, language)
 
 
@@ -165,9 +164,12 @@ def in_language(
     return Plan(moves=moves, edits=edits, creates=list(plan.creates), notices=notices)
 
 
-def moved_vault(vault: LoadedVault, plan: Plan, outcome: ApplyReport) -> LoadedVault:
+def moved_vault(
+    session: app.Session, vault: LoadedVault, plan: Plan, outcome: ApplyReport
+) -> LoadedVault:
     """The vault as `mv` left it, without reading it all again: the index with the files
-    moved, and the notes this run rewrote parsed again."""
+    moved, and the notes this run rewrote parsed again (and remembered in the note cache,
+    so the next command does not parse them)."""
     renames: dict[str, str] = {}
     for move in plan.moves:
         renames |= rename_map(vault.index, move.src, move.dst)
@@ -176,29 +178,23 @@ def moved_vault(vault: LoadedVault, plan: Plan, outcome: ApplyReport) -> LoadedV
     for old, new in renames.items():
         os_paths[new] = str(vault.root / new)
         os_paths.pop(old, None)
-    entries, notes = [], []
-    edited_lines = {edit.path: {e.start for e in edit.edits} for edit in plan.edits}
-    for path in {o.path for o in outcome.outcomes if o.status == "written"}:
-        try:
-            data = Path(os_paths[path]).read_bytes()
-        except (KeyError, OSError):
-            continue
-        entries.append(FileEntry(path, len(data), index.files[path].symlinked))
-        known = index.notes.get(path)
-        if known is not None and not _touches_heading(known, edited_lines.get(path, set())):
-            # Only link text changed: the snapshot needs the new identity, not a new parse.
-            identity = content_hash(data)
-            notes.append(dataclasses.replace(known, size=len(data), content_hash=identity))
-        else:
-            notes.append(parse_note(path, data))
-    index = index.updated(files=entries, notes=notes)
+    written = sorted({o.path for o in outcome.outcomes if o.status == "written"})
+    state = ensure_vault_state_dir(session.root, override=session.state_override)
+    cache = NoteCache.open(state)
+    try:
+        parsed = reparse(
+            [(path, os_paths[path]) for path in written if path in os_paths],
+            max_bytes=session.config.audit.max_note_bytes,
+            cache=cache,
+        )
+    finally:
+        if cache is not None:
+            cache.close()
+    entries = [
+        FileEntry(path, note.size, index.files[path].symlinked) for path, note in parsed.items()
+    ]
+    index = index.updated(files=entries, notes=list(parsed.values()))
     return dataclasses.replace(vault, index=index, os_paths=os_paths)
-
-
-def _touches_heading(note: Note, starts: set[int]) -> bool:
-    """Whether a rewritten link sits on one of the note's heading lines."""
-    heading_lines = {heading.line for heading in note.headings}
-    return any(link.line in heading_lines for link in note.links if link.start in starts)
 
 
 def run_undo(session: app.Session, run_id: str | None, *, command: str) -> int:

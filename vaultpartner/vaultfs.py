@@ -249,8 +249,7 @@ def _load(
 
 
 def reparse(
-    root: Path,
-    paths: Sequence[str],
+    files: Sequence[tuple[str, str]],
     *,
     max_bytes: int,
     cache: NoteCache | None,
@@ -260,8 +259,7 @@ def reparse(
     next command finds them there instead of parsing them itself. Each file is stat'ed
     before it is read: a change after that has another timestamp and is seen as a change."""
     found: list[FoundFile] = []
-    for rel in paths:
-        os_path = os.path.join(root, *rel.split("/"))
+    for rel, os_path in files:  # (vault-relative path, its name on disk)
         try:
             info = os.stat(os_path)
         except OSError:
