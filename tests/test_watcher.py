@@ -395,6 +395,30 @@ def test_a_checkout_that_undoes_a_waiting_rename_leaves_the_links_alone(vault: P
     assert not h.engine.pending
 
 
+def test_a_rename_undone_while_its_links_wait_keeps_links_that_never_moved(
+    tmp_path: Path,
+) -> None:
+    """Soak finding: while `A/Same` was renamed away (its links waiting for git), `[[Same]]`
+    opened the longer `Far/Away/Same` for a moment; the rename undone, the link must go
+    back to `A/Same`, not be pinned to the note it opened only meanwhile."""
+    root = make_vault(
+        tmp_path / "vault",
+        {"A/Same.md": "# Near\n", "Far/Away/Same.md": "# Far\n", "L.md": "See [[Same]].\n"},
+    )
+    h = Harness(root)
+    (root / ".git").mkdir()
+    (root / ".git/index.lock").write_bytes(b"")
+    os.rename(root / "A/Same.md", root / "A/Same r1.md")
+    h.handle(".git/index.lock", "A/Same.md", "A/Same r1.md")
+    assert h.engine.pending
+    os.rename(root / "A/Same r1.md", root / "A/Same.md")
+    (root / ".git/index.lock").unlink()
+    h.handle(".git/index.lock", "A/Same.md", "A/Same r1.md")
+    assert h.text("L.md") == "See [[Same]].\n"
+    assert h.writes == []
+    assert not h.engine.pending
+
+
 def test_writes_wait_while_a_sync_client_writes(vault: Path) -> None:
     h = Harness(vault)
     (vault / ".syncthing.Links.md.tmp").write_bytes(b"partial")

@@ -282,6 +282,15 @@ class Engine:
         if gone:
             self._report_gone(before, gone)
         if renames:
+            # Names a waiting rename had taken away and this batch gives back (a rename undone,
+            # a checkout): links that opened another note only meanwhile must go back, not
+            # be pinned to that note.
+            restored = {
+                old
+                for item in self.pending
+                for old, new in item.renames.items()
+                if renames.get(new) == old
+            }
             for item in self.pending:  # a note renamed again: its waiting links follow it
                 item.renames = {
                     old: renames.get(new, new)
@@ -289,7 +298,7 @@ class Engine:
                     if renames.get(new, new) != old
                 }
             self.pending = [item for item in self.pending if item.renames]
-            self._rewrite(renames, None, first=True, fresh=fresh)
+            self._rewrite(renames, None, first=True, fresh=fresh, restored=restored)
 
     @staticmethod
     def _fresh_links(
@@ -387,24 +396,17 @@ class Engine:
         *,
         first: bool,
         fresh: dict[str, set[str]],
+        restored: set[str] | frozenset[str] = frozenset(),
     ) -> None:
         live, changes, skipped = self._plan_links(renames)
+        if restored:
+            changes = [c for c in changes if not self._back_to_restored(c, live, restored)]
         if first:
             for item in skipped:
                 self.say(
                     f"{item.source}:{item.link.line}: {item.link.raw} not rewritten: {item.reason}"
                 )
-        by_source: dict[str, list[LinkChange]] = {}
-        for change in changes:
-            if change.link.raw in fresh.get(change.source, ()):
-                if first:
-                    self.say(
-                        f"{change.source}:{change.link.line}: {change.link.raw} not rewritten: "
-                        "written at the same time as the rename, for the new names"
-                    )
-                continue
-            if only is None or change.source in only:
-                by_source.setdefault(change.source, []).append(change)
+        by_source = self._by_source(changes, only, first=first, fresh=fresh)
         if not by_source:
             return
         plan = Plan()
@@ -417,9 +419,11 @@ class Engine:
                 continue
             count = len(items)
             targets = {item.target for item in items}
-            # Only the renames this note's links follow, not every rename of the batch.
-            what = ", ".join(f"{old} -> {new}" for old, new in live.items() if new in targets)
-            what = what or ", ".join(f"{old} -> {new}" for old, new in live.items())
+            # Only the renames this note's links follow, not every rename of the batch; a
+            # link that a new name would take over is kept on the note it opened.
+            followed = [f"{old} -> {new}" for old, new in live.items() if new in targets]
+            kept = sorted(targets - set(live.values()))
+            what = ", ".join([*followed, *(f"kept on {path}" for path in kept)])
             plan.edits.append(
                 FileEdit(
                     source,
@@ -442,6 +446,38 @@ class Engine:
                     + (", ..." if count > 3 else "")
                 )
         self._apply(plan, live, fresh)
+
+    def _by_source(
+        self,
+        changes: list[LinkChange],
+        only: set[str] | None,
+        *,
+        first: bool,
+        fresh: dict[str, set[str]],
+    ) -> dict[str, list[LinkChange]]:
+        """The changes to write, by note: not links written with the rename (fresh), and
+        only in `only` notes when given."""
+        by_source: dict[str, list[LinkChange]] = {}
+        for change in changes:
+            if change.link.raw in fresh.get(change.source, ()):
+                if first:
+                    self.say(
+                        f"{change.source}:{change.link.line}: {change.link.raw} not rewritten: "
+                        "written at the same time as the rename, for the new names"
+                    )
+                continue
+            if only is None or change.source in only:
+                by_source.setdefault(change.source, []).append(change)
+        return by_source
+
+    def _back_to_restored(
+        self, change: LinkChange, live: dict[str, str], restored: set[str] | frozenset[str]
+    ) -> bool:
+        """A link kept on the note it opened only while a restored name was gone."""
+        if change.target in live.values():
+            return False
+        now = self.index.resolve_link(change.link, change.source)
+        return now.resolved and now.path in restored
 
     def _writable(self, path: str) -> bool:
         entry = self.index.files.get(path)
