@@ -33,6 +33,11 @@ class NameMatcher:
             self._by_fold.setdefault(folded, []).append(position)
             for end in _ends(folded):
                 self._by_end.setdefault(end, []).append(position)
+        # Each bucket's folded names, built once: a search hands them to rapidfuzz as they
+        # are instead of gathering a candidate list per broken link.
+        self._end_choices = {
+            end: [self._folded[i] for i in positions] for end, positions in self._by_end.items()
+        }
         self._cutoff = cutoff
         self._limit = limit
         self._memo: dict[str, list[str]] = {}
@@ -52,15 +57,23 @@ class NameMatcher:
             return [self._names[i] for i in variants[: self._limit]]
         if len(key) < 3:
             return []
-        candidates = sorted({i for end in _ends(key) for i in self._by_end.get(end, ())})
-        matches = process.extract(
-            key,
-            [self._folded[i] for i in candidates],
-            scorer=fuzz.ratio,
-            score_cutoff=self._cutoff,
-            limit=self._limit,
-        )
-        return [self._names[candidates[index]] for _, _, index in matches]
+        # The best `limit` of the union of the two buckets are among the best `limit` of
+        # each bucket; ties go to the earlier name, as rapidfuzz orders a single list.
+        best: dict[int, float] = {}
+        for end in _ends(key):
+            positions = self._by_end.get(end)
+            if not positions:
+                continue
+            for _, score, index in process.extract(
+                key,
+                self._end_choices[end],
+                scorer=fuzz.ratio,
+                score_cutoff=self._cutoff,
+                limit=self._limit,
+            ):
+                best[positions[index]] = score
+        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+        return [self._names[position] for position, _ in ranked[: self._limit]]
 
 
 def _ends(folded: str) -> tuple[str, ...]:

@@ -1,0 +1,45 @@
+"""Near-miss suggestions: the bucketed search equals a plain scan of the same candidates."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz
+
+from vaultpartner.suggest import NameMatcher, fold
+
+LETTERS = "abcdeёе жз"
+names_strategy = st.lists(st.text(LETTERS, min_size=1, max_size=9), min_size=1, max_size=60)
+
+
+def reference(names: list[str], wanted: str, cutoff: int, limit: int = 3) -> list[str]:
+    """Spelling variants first; else every name sharing the first or last three folded letters,
+    scored by ratio, best first, ties to the earlier name."""
+    unique = list(dict.fromkeys(names))
+    key = fold(wanted)
+    variants = [name for name in unique if fold(name) == key]
+    if variants:
+        return variants[:limit]
+    if len(key) < 3:
+        return []
+    scored = []
+    for position, name in enumerate(unique):
+        folded = fold(name)
+        if folded[:3] != key[:3] and folded[-3:] != key[-3:]:
+            continue
+        score = fuzz.ratio(key, folded)
+        if score >= cutoff:
+            scored.append((-score, position, name))
+    return [name for _, _, name in sorted(scored)[:limit]]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(names_strategy, st.text(LETTERS, min_size=0, max_size=10), st.sampled_from([50, 72, 90]))
+def test_close_equals_a_plain_scan(names: list[str], wanted: str, cutoff: int) -> None:
+    assert NameMatcher(names, cutoff=cutoff).close(wanted) == reference(names, wanted, cutoff)
+
+
+def test_a_typo_finds_the_note() -> None:
+    matcher = NameMatcher(["Рекрутинг", "Рекрутмент", "Собеседование"], cutoff=72)
+    assert matcher.close("Рекрутнг")[0] == "Рекрутинг"
+    assert matcher.close("рекрутинг") == ["Рекрутинг"]  # a spelling variant only
