@@ -12,11 +12,13 @@ as it is. Paths, links, run ids and commands pass through as field values, never
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import string
 from functools import cache
 
 from vaultpartner.messages import Language
+from vaultpartner.plan import Plan
 
 _MESSAGES: dict[str, dict[Language, str]] = {
     # -- shared by every command that writes ---------------------------------------------------
@@ -422,3 +424,18 @@ def from_english(text: str, language: Language, prefix: str) -> str:
             }
             return command_message(code, language, **values)
     return text
+
+
+def plan_in(plan: Plan, language: Language, prefix: str) -> Plan:
+    """The plan with its reasons and notices in `language` (the planners write English; the
+    journal keeps the reasons shown). `prefix` picks the planner's message codes."""
+
+    def say(text: str) -> str:
+        return from_english(text, language, prefix)
+
+    return Plan(
+        moves=list(plan.moves),
+        edits=[dataclasses.replace(e, reason=say(e.reason)) for e in plan.edits],
+        creates=[dataclasses.replace(c, reason=say(c.reason)) for c in plan.creates],
+        notices=[say(notice) for notice in plan.notices],
+    )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from vaultpartner import app, hubcmd
 from vaultpartner.apply import Applier, ApplyReport, diffs
-from vaultpartner.cmdmessages import command_message, from_english
+from vaultpartner.cmdmessages import command_message, plan_in
 from vaultpartner.console import print_lines, print_warning
 from vaultpartner.edits import decode_note
 from vaultpartner.errors import EXIT_FINDINGS, EXIT_OK, VaultPartnerError
@@ -205,22 +205,7 @@ def _hub_plan(
         return None
     language = session.language_for(vault)
     result = hubcmd.plan_for_vault(session, vault, language=language, create_missing=create_missing)
-    return dataclasses.replace(result, plan=_hub_plan_in(result.plan, language))
-
-
-def _hub_plan_in(plan: Plan, language: Language) -> Plan:
-    """The hub plan with its reasons and notices in `language` (hubs.planner writes English;
-    the journal keeps the reasons shown)."""
-
-    def say(text: str) -> str:
-        return from_english(text, language, "hubplan-")
-
-    return Plan(
-        moves=list(plan.moves),
-        edits=[dataclasses.replace(e, reason=say(e.reason)) for e in plan.edits],
-        creates=[dataclasses.replace(c, reason=say(c.reason)) for c in plan.creates],
-        notices=[say(notice) for notice in plan.notices],
-    )
+    return dataclasses.replace(result, plan=plan_in(result.plan, language, "hubplan-"))
 
 
 def _apply_hubs(

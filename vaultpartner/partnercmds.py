@@ -4,7 +4,6 @@ commands print follows the vault's language (`vaultpartner.cmdmessages`)."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 
 from vaultpartner import app
 from vaultpartner.apply import Applier, ApplyReport, diffs
-from vaultpartner.cmdmessages import command_message, from_english
+from vaultpartner.cmdmessages import command_message, plan_in
 from vaultpartner.console import print_lines, print_warning
 from vaultpartner.dates import as_date
 from vaultpartner.digest import content_hash
@@ -193,21 +192,6 @@ def describe(result: FollowupPlan, language: Language = "en") -> list[str]:
     return lines
 
 
-def plan_in(plan: Plan, language: Language) -> Plan:
-    """The plan with its reasons and notices in `language` (partners.planner writes English;
-    the journal keeps the reasons shown)."""
-
-    def say(text: str) -> str:
-        return from_english(text, language, "planner-")
-
-    return Plan(
-        moves=list(plan.moves),
-        edits=[dataclasses.replace(e, reason=say(e.reason)) for e in plan.edits],
-        creates=[dataclasses.replace(c, reason=say(c.reason)) for c in plan.creates],
-        notices=[say(notice) for notice in plan.notices],
-    )
-
-
 def _apply(
     session: app.Session, plan: Plan, command: str, language: Language
 ) -> tuple[ApplyReport, Path]:
@@ -240,7 +224,7 @@ def run_followups(session: app.Session, *, today: dt.date, dry_run: bool, comman
     language = session.language_for(vault)
     inp, _state = planner_input(session, vault, today=today)
     result = plan_followups(inp)
-    plan = plan_in(result.plan, language)
+    plan = plan_in(result.plan, language, "planner-")
     print_lines(describe(result, language))
     if dry_run:
         for text in diffs(session.root, plan, language=language):
