@@ -59,6 +59,30 @@ def test_rename_by_file_manager_after_audit_is_fixed_exactly(tmp_path: Path) -> 
     assert read_vault(vault)["A.md"] == LINKS_FIXED.encode()
 
 
+def test_a_rename_after_a_rewrite_the_snapshot_missed_is_fixed(tmp_path: Path) -> None:
+    """Soak finding: the watcher rewrote a link inside Old.md and was killed before saving its
+    snapshot; Old.md was renamed while it was down. The journal knows the rewrite, so the
+    renamed note still matches what the snapshot had."""
+    from vaultpartner.apply import Applier
+    from vaultpartner.digest import content_hash
+    from vaultpartner.edits import Edit
+    from vaultpartner.plan import FileEdit, Plan
+    from vaultpartner.state import ensure_vault_state_dir
+
+    body = OLD + "See [[Other]].\n"
+    vault = make_vault(tmp_path / "v", {"Old.md": body, "A.md": LINKS, "Other.md": "x\n"})
+    audit(vault)
+    start = body.index("[[Other]]")
+    edit = Edit(start, start + len("[[Other]]"), "[[Other]]", "[[Other|o]]")
+    plan = Plan(edits=[FileEdit("Old.md", content_hash(body.encode()), (edit,), "a rewrite")])
+    with Applier(vault, ensure_vault_state_dir(vault), command="watch") as applier:
+        assert not applier.apply(plan).failed
+    os.rename(vault / "Old.md", vault / "New.md")
+    result = fix(vault)
+    assert result.exit_code == 0, result.output
+    assert read_vault(vault)["A.md"] == LINKS_FIXED.encode()
+
+
 def test_rename_noticed_by_two_audits_is_still_fixed(tmp_path: Path) -> None:
     vault = make_vault(tmp_path / "v", {"Old.md": OLD, "A.md": LINKS})
     audit(vault)
@@ -334,3 +358,19 @@ def test_a_taken_over_link_in_an_edited_note_is_left_alone(tmp_path: Path) -> No
     (vault / "Index.md").write_text("see [[Note]] (edited)\n", encoding="utf-8")
     fix(vault)
     assert (vault / "Index.md").read_text(encoding="utf-8") == "see [[Note]] (edited)\n"
+
+
+def test_later_identities_never_pair_one_old_note_with_two_new_ones() -> None:
+    def files(*records: FileRecord) -> dict[str, FileRecord]:
+        return {record.path: record for record in records}
+
+    before = Snapshot(
+        files(FileRecord("Old.md", 10, 0, "n:aaa")),
+        later_identities={"Old.md": frozenset({"n:bbb"})},
+    )
+    now = Snapshot(files(FileRecord("X.md", 10, 0, "n:aaa"), FileRecord("Y.md", 12, 0, "n:bbb")))
+    detected = detect_renames(before, now)
+    assert detected.renames == {}
+    assert len(detected.uncertain) == 1
+    only_later = Snapshot(files(FileRecord("Y.md", 12, 0, "n:bbb")))
+    assert detect_renames(before, only_later).renames == {"Old.md": "Y.md"}

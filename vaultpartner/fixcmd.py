@@ -31,7 +31,12 @@ from vaultpartner.messages import Language
 from vaultpartner.note import Link, parse_note
 from vaultpartner.paths import is_within, stem_of
 from vaultpartner.plan import Plan
-from vaultpartner.snapshot import Snapshot, build_snapshot, load_snapshot, save_snapshot
+from vaultpartner.snapshot import (
+    Snapshot,
+    build_snapshot,
+    load_snapshot_and_journal,
+    save_snapshot,
+)
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.vaultfs import LoadedVault
 
@@ -57,7 +62,7 @@ def record_snapshot(
     try:
         state = ensure_vault_state_dir(session.root, override=session.state_override)
         loaded = vault if vault is not None else app.load(session, use_cache=use_cache)
-        previous = load_snapshot(state, session.root)
+        previous = load_snapshot_and_journal(state, session.root)
         now = build_snapshot(loaded, previous)
         if not handled:
             now = carry_forward(previous, now, known=known or {})
@@ -142,7 +147,7 @@ def run_fix(
 ) -> int:
     vault = app.load(session)
     state = ensure_vault_state_dir(session.root, override=session.state_override)
-    before = load_snapshot(state, session.root)
+    before = load_snapshot_and_journal(state, session.root)
     audit_result, language = app.audit(session, vault)
     if before is None:
         print_warning(command_message("fix-no-snapshot", language))

@@ -9,7 +9,7 @@ links, spelling drift (when configured) and links to a renamed heading follow.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -68,28 +68,55 @@ def detect_renames(
     by_key: dict[tuple[int, str], tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
     for record in gone:
         if record.identity and record.size:
-            by_key[(record.size, record.identity)][0].append(record.path)
+            for identity in sorted(before.identities(record)):
+                by_key[_key(record.size, identity)][0].append(record.path)
     for record in new.values():
-        if record.identity and record.size and (record.size, record.identity) in by_key:
-            by_key[(record.size, record.identity)][1].append(record.path)
+        if record.identity and record.size and _key(record.size, record.identity) in by_key:
+            by_key[_key(record.size, record.identity)][1].append(record.path)
+    renames, uncertain = _match(list(by_key.values()))
+    said = [
+        command_message(
+            "fix-uncertain", language, old=old, count=len(news), news=", ".join(sorted(news))
+        )
+        for old, news in sorted(uncertain.items())
+    ]
+    return Detected(renames, said)
+
+
+def _match(
+    groups: list[tuple[list[str], list[str]]],
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """(renames, old path -> the new paths it could not be told apart from), from groups of
+    old and new paths sharing a content identity."""
     renames: dict[str, str] = {}
-    uncertain: list[str] = []
-    for olds, news in by_key.values():
+    uncertain: dict[str, list[str]] = {}
+    for olds, news in groups:
         if not news:
             continue
         if len(olds) == 1 and len(news) == 1:
-            renames[olds[0]] = news[0]
+            paired: dict[str, str] | None = {olds[0]: news[0]}
+        else:
+            paired = _pair_by_name(olds, news)
+        if paired is None:
+            for old in olds:
+                uncertain[old] = news
             continue
-        paired = _pair_by_name(olds, news)
-        if paired is not None:
-            renames.update(paired)
-            continue
-        news_text = ", ".join(sorted(news))
-        for old in sorted(olds):
-            uncertain.append(
-                command_message("fix-uncertain", language, old=old, count=len(news), news=news_text)
-            )
-    return Detected(renames, uncertain)
+        for old, new_path in paired.items():
+            if renames.get(old, new_path) != new_path:  # two later identities, two files
+                uncertain[old] = [renames.pop(old), new_path]
+            elif old not in uncertain:
+                renames[old] = new_path
+    taken = Counter(renames.values())
+    for old, new_path in list(renames.items()):
+        if taken[new_path] > 1:  # one file matching two old ones through their later identities
+            uncertain[old] = [renames.pop(old)]
+    return renames, uncertain
+
+
+def _key(size: int, identity: str) -> tuple[int, str]:
+    # A note's identity hashes all its bytes, so its size adds nothing (and a later identity
+    # from the journal comes without one); an attachment's hashes only its edges.
+    return (0, identity) if identity.startswith("n:") else (size, identity)
 
 
 def _pair_by_name(olds: list[str], news: list[str]) -> dict[str, str] | None:

@@ -236,7 +236,11 @@ class Journal:
 
     def runs(self, since: datetime | None = None) -> list[RunRecord]:
         """All readable runs, newest first; since filters by start time."""
-        records = [r for r in map(self._load, self._run_ids()) if r is not None]
+        run_ids = self._run_ids()
+        if since is not None:  # run ids start with their start time: skip older ones unread
+            floor = _utc(since).replace(microsecond=0).strftime(_STAMP)
+            run_ids = [run_id for run_id in run_ids if run_id[: len(floor)] >= floor]
+        records = [r for r in map(self._load, run_ids) if r is not None]
         if since is not None:
             records = [r for r in records if r.started >= _utc(since)]
         return sorted(records, key=lambda r: (r.started, r.run_id), reverse=True)

@@ -12,17 +12,20 @@ unchanged, so unchanged attachments are not read again.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from vaultpartner.journal import Journal, RunRecord
 from vaultpartner.paths import is_markdown
 from vaultpartner.state import vault_key
 from vaultpartner.vaultfs import LoadedVault
@@ -58,6 +61,13 @@ class Snapshot:
     pending_renames: Mapping[str, str] = field(default_factory=lambda: _frozen({}))
     # Notes whose headings changed since the last `fix`: path now -> headings back then.
     pending_headings: Mapping[str, Headings] = field(default_factory=lambda: _frozen({}))
+    # Further identities a note may have now: rewrites the journal recorded after this
+    # snapshot was saved (a run killed before it could save the next one). Not stored.
+    later_identities: Mapping[str, frozenset[str]] = field(default_factory=lambda: _frozen({}))
+
+    def identities(self, record: FileRecord) -> frozenset[str]:
+        """The record's identity and any later one the journal knows of."""
+        return self.later_identities.get(record.path, frozenset()) | {record.identity}
 
     def paths(self) -> frozenset[str]:
         return frozenset(self.files)
@@ -210,6 +220,46 @@ def _decode(data: bytes, vault: str) -> Snapshot:
         _frozen(renames),
         _frozen({str(path): _headings(value) for path, value in headings.items()}),
     )
+
+
+def with_journal(snapshot: Snapshot, runs: Iterable[RunRecord]) -> Snapshot:
+    """The snapshot plus the identities notes may have taken since by our own rewrites.
+
+    The watcher saves its snapshot right after each batch of rewrites; killed in between, the
+    snapshot still has the notes' old content, and a note renamed while the watcher was down
+    would match nothing. The journal has those rewrites (old hash -> new hash): each note may
+    now be any identity along its chain. A write whose outcome is unknown (the run was killed)
+    may or may not have landed, which is why identities are added, never replaced.
+    """
+    chains = {path: {r.identity} for path, r in snapshot.files.items() if r.identity}
+    for run in sorted(runs, key=lambda record: (record.started, record.run_id)):
+        for _index, entry in run.applied():
+            if entry.action != "write" or entry.old_hash is None or entry.new_hash is None:
+                continue
+            chain = chains.get(entry.path)
+            if chain is not None and f"n:{entry.old_hash}" in chain:
+                chain.add(f"n:{entry.new_hash}")
+    later = {
+        path: frozenset(chain - {snapshot.files[path].identity})
+        for path, chain in chains.items()
+        if len(chain) > 1
+    }
+    return dataclasses.replace(snapshot, later_identities=_frozen(later))
+
+
+def load_snapshot_and_journal(state_dir: Path, vault_root: Path) -> Snapshot | None:
+    """The saved snapshot with the journal's later rewrites (see with_journal)."""
+    snapshot = load_snapshot(state_dir, vault_root)
+    if snapshot is None:
+        return None
+    try:
+        saved = (state_dir / SNAPSHOT_FILE).stat().st_mtime
+    except OSError:
+        return snapshot
+    # Runs from a minute before the save on: a run that started before it and wrote after
+    # is included; one already in the snapshot adds nothing (its old hash is not the one).
+    since = datetime.fromtimestamp(saved - 60, tz=UTC)
+    return with_journal(snapshot, Journal(state_dir / "journal").runs(since=since))
 
 
 def load_snapshot(state_dir: Path, vault_root: Path) -> Snapshot | None:
