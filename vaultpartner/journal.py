@@ -245,6 +245,17 @@ class Journal:
             records = [r for r in records if r.started >= _utc(since)]
         return sorted(records, key=lambda r: (r.started, r.run_id), reverse=True)
 
+    def newest_run_id(self) -> str | None:
+        """The id of the newest run (by start time), or None."""
+        return max(self._run_ids(), default=None)
+
+    def runs_after(self, run_id: str) -> list[RunRecord]:
+        """Runs started after `run_id` (and any others of the same second), oldest first."""
+        stamp = run_id.partition("-")[0]
+        later = [r for r in self._run_ids() if r.partition("-")[0] >= stamp and r != run_id]
+        records = [r for r in map(self._load, later) if r is not None]
+        return sorted(records, key=lambda r: (r.started, r.run_id))
+
     def get(self, run_id: str) -> RunRecord:
         """The run with this id; raises VaultPartnerError with a hint when unknown."""
         record = self._load(run_id) if _RUN_ID_RE.match(run_id) else None

@@ -23,8 +23,10 @@ from vaultpartner.journal import Journal
 from vaultpartner.links import LinkChange, SkippedLink
 from vaultpartner.messages import Language, detect_language
 from vaultpartner.moving import clean_rel, moved_index, plan_move, rename_map
+from vaultpartner.note import Note
 from vaultpartner.paths import folder_of, is_markdown, nfc, stem_of
 from vaultpartner.plan import Plan
+from vaultpartner.respan import edited_note
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.vaultfs import LoadedVault, reparse, walk_vault
 
@@ -179,6 +181,14 @@ def moved_vault(
         os_paths[new] = str(vault.root / new)
         os_paths.pop(old, None)
     written = sorted({o.path for o in outcome.outcomes if o.status == "written"})
+    edits = {edit.path: edit.edits for edit in plan.edits}
+
+    def derive(path: str, data: bytes) -> Note | None:
+        before = index.notes.get(path)
+        if before is None or path not in edits:
+            return None
+        return edited_note(before, edits[path], data)
+
     state = ensure_vault_state_dir(session.root, override=session.state_override)
     cache = NoteCache.open(state)
     try:
@@ -186,6 +196,7 @@ def moved_vault(
             [(path, os_paths[path]) for path in written if path in os_paths],
             max_bytes=session.config.audit.max_note_bytes,
             cache=cache,
+            derive=derive,
         )
     finally:
         if cache is not None:

@@ -64,6 +64,8 @@ class Snapshot:
     # Further identities a note may have now: rewrites the journal recorded after this
     # snapshot was saved (a run killed before it could save the next one). Not stored.
     later_identities: Mapping[str, frozenset[str]] = field(default_factory=lambda: _frozen({}))
+    # The newest journal run when it was saved: later runs are the ones it may have missed.
+    journal_through: str | None = None
 
     def identities(self, record: FileRecord) -> frozenset[str]:
         """The record's identity and any later one the journal knows of."""
@@ -140,6 +142,7 @@ def _encode(snapshot: Snapshot, vault: str) -> bytes:
         "vault": vault,
         "files": files,
         "pending_renames": dict(sorted(snapshot.pending_renames.items())),
+        "journal_through": snapshot.journal_through,
         "pending_headings": {
             path: [list(item) for item in headings]
             for path, headings in sorted(snapshot.pending_headings.items())
@@ -149,7 +152,10 @@ def _encode(snapshot: Snapshot, vault: str) -> bytes:
 
 
 def save_snapshot(state_dir: Path, vault_root: Path, snapshot: Snapshot) -> Path:
-    """Write the snapshot atomically (temp file in the state folder, fsync, os.replace)."""
+    """Write the snapshot atomically (temp file in the state folder, fsync, os.replace),
+    noting the newest journal run it has seen."""
+    through = Journal(state_dir / "journal").newest_run_id()
+    snapshot = dataclasses.replace(snapshot, journal_through=through)
     target = state_dir / SNAPSHOT_FILE
     temp = state_dir / f".{SNAPSHOT_FILE}.{secrets.token_hex(4)}.tmp"
     try:
@@ -214,11 +220,15 @@ def _decode(data: bytes, vault: str) -> Snapshot:
         raise _Damaged("missing files, pending_renames or pending_headings")
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in renames.items()):
         raise _Damaged("pending_renames is not a map of paths")
+    through = document.get("journal_through")
+    if through is not None and not isinstance(through, str):
+        raise _Damaged("journal_through is not a run id")
     records = {record.path: record for record in map(_record, files)}
     return Snapshot(
         _frozen(records),
         _frozen(renames),
         _frozen({str(path): _headings(value) for path, value in headings.items()}),
+        journal_through=through,
     )
 
 
@@ -252,6 +262,9 @@ def load_snapshot_and_journal(state_dir: Path, vault_root: Path) -> Snapshot | N
     snapshot = load_snapshot(state_dir, vault_root)
     if snapshot is None:
         return None
+    journal = Journal(state_dir / "journal")
+    if snapshot.journal_through is not None:
+        return with_journal(snapshot, journal.runs_after(snapshot.journal_through))
     try:
         saved = (state_dir / SNAPSHOT_FILE).stat().st_mtime
     except OSError:
@@ -259,7 +272,7 @@ def load_snapshot_and_journal(state_dir: Path, vault_root: Path) -> Snapshot | N
     # Runs from a minute before the save on: a run that started before it and wrote after
     # is included; one already in the snapshot adds nothing (its old hash is not the one).
     since = datetime.fromtimestamp(saved - 60, tz=UTC)
-    return with_journal(snapshot, Journal(state_dir / "journal").runs(since=since))
+    return with_journal(snapshot, journal.runs(since=since))
 
 
 def load_snapshot(state_dir: Path, vault_root: Path) -> Snapshot | None:

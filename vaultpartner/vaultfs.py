@@ -253,28 +253,31 @@ def reparse(
     *,
     max_bytes: int,
     cache: NoteCache | None,
-    jobs: int | None = None,
+    derive: Callable[[str, bytes], Note | None] | None = None,
 ) -> dict[str, Note]:
-    """Notes this process just wrote, parsed again and remembered in the note cache, so the
-    next command finds them there instead of parsing them itself. Each file is stat'ed
-    before it is read: a change after that has another timestamp and is seen as a change."""
-    found: list[FoundFile] = []
-    for rel, os_path in files:  # (vault-relative path, its name on disk)
-        try:
-            info = os.stat(os_path)
-        except OSError:
-            continue
-        found.append(
-            FoundFile(rel, os_path, info.st_size, False, False, info.st_mtime_ns, info.st_ctime_ns)
-        )
+    """Notes this process just wrote, parsed again (or derived by `derive` from what it knew
+    before) and remembered in the note cache, so the next command does not parse them. Each
+    file is stat'ed before it is read: a change after that has another timestamp."""
+    stamped: list[tuple[FileStamp, Note]] = []
+    notes: dict[str, Note] = {}
     with bulk_allocation():
-        notes = list(read_notes(found, max_bytes=max_bytes, jobs=jobs or default_jobs()))
+        for rel, os_path in files:  # (vault-relative path, its name on disk)
+            try:
+                info = os.stat(os_path)
+                with open(os_path, "rb") as handle:
+                    data = handle.read(max_bytes + 1)
+            except OSError:
+                continue
+            note = derive(rel, data) if derive is not None else None
+            if note is None:
+                note = parse_note(rel, data, max_bytes=max_bytes)
+            notes[rel] = note
+            if note.unreadable is None:
+                stamp = FileStamp(rel, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+                stamped.append((stamp, note))
     if cache is not None:
-        cache.store(
-            [(_stamp(f), n) for f, n in zip(found, notes, strict=True) if n.unreadable is None],
-            keep=None,
-        )
-    return {note.path: note for note in notes}
+        cache.store(stamped, keep=None)
+    return notes
 
 
 def _stamp(found: FoundFile) -> FileStamp:
