@@ -212,6 +212,25 @@ class NoteCache:
             log.warning("note cache damaged while writing (%s); it will be rebuilt", exc)
             self._reset()
 
+    def confirm(self, stamps: Iterable[FileStamp]) -> None:
+        """Doubtful rows whose content the caller verified: recorded as checked now, so they
+        stop being doubtful (their notes are not serialised again)."""
+        now_ns = time.time_ns()
+        rows = [
+            (now_ns, stamp.path, stamp.size, stamp.mtime_ns, stamp.ctime_ns) for stamp in stamps
+        ]
+        if not rows:
+            return
+        try:
+            with self._db:
+                self._db.executemany(
+                    "UPDATE notes SET cached_at_ns = ? WHERE path = ? AND size = ?"
+                    " AND mtime_ns = ? AND ctime_ns = ?",
+                    rows,
+                )
+        except sqlite3.DatabaseError as exc:  # busy or damaged: it stays doubtful, no harm
+            log.info("note cache not updated (%s)", exc)
+
     def close(self) -> None:
         self._db.close()
 

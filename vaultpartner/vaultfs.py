@@ -306,20 +306,21 @@ def _through_cache(
     hits, misses, doubtful = cache.lookup(stamps)
     to_parse = [by_path[stamp.path] for stamp in misses]
     to_parse += [found for found in found_notes if found.placeholder]
-    confirmed: list[tuple[FileStamp, Note]] = []  # re-stored so they stop being doubtful
+    confirmed: list[FileStamp] = []  # marked checked so they stop being doubtful
     for path, expected in doubtful.items():
         accepted = cache.accept(path) if _same_content(by_path[path], expected, max_bytes) else None
         if accepted is None:
             to_parse.append(by_path[path])
         else:
             hits[path] = accepted
-            confirmed.append((_stamp(by_path[path]), accepted))
+            confirmed.append(_stamp(by_path[path]))
     parsed = list(read_notes(to_parse, max_bytes=max_bytes, jobs=jobs, progress=progress))
     fresh = [
         (_stamp(found), note)
         for found, note in zip(to_parse, parsed, strict=True)
         if not found.placeholder
     ]
-    cache.store(fresh + confirmed, keep=by_path)
+    cache.store(fresh, keep=by_path)
+    cache.confirm(confirmed)
     merged = {**hits, **{note.path: note for note in parsed}}
     return [merged[found.rel] for found in found_notes]
