@@ -9,8 +9,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from vaultpartner.audit import AuditOptions, AuditResult, run_audit
 from vaultpartner.cache import NoteCache
 from vaultpartner.config import Config, LoadedConfig, load_config
 from vaultpartner.findings import SEVERITY, Finding
@@ -19,6 +19,9 @@ from vaultpartner.obsidian_settings import ObsidianSettings, read_obsidian_setti
 from vaultpartner.paths import stem_of
 from vaultpartner.state import ensure_vault_state_dir, vault_state_dir
 from vaultpartner.vaultfs import LoadedVault, Progress, check_vault_root, load_vault
+
+if TYPE_CHECKING:  # the audit (and rapidfuzz) is loaded only by commands that audit
+    from vaultpartner.audit import AuditOptions, AuditResult
 
 _DUE_TEXT = re.compile(r"due (\S+) \((.*)\)")
 
@@ -64,6 +67,8 @@ class Session:
         return detect_language([stem_of(path) for path in vault.index.notes])
 
     def audit_options(self, language: Language) -> AuditOptions:
+        from vaultpartner.audit import AuditOptions
+
         return AuditOptions(
             language=language,
             orphans=self.config.audit.orphans,
@@ -119,6 +124,8 @@ def load(
 def audit(session: Session, vault: LoadedVault) -> tuple[AuditResult, Language]:
     language = session.language_for(vault)
     options = session.audit_options(language)
+    from vaultpartner.audit import run_audit
+
     return run_audit(vault.index, options, symlink_loops=vault.loops), language
 
 

@@ -19,7 +19,7 @@ from typing import ParamSpec, TypeVar
 
 import click
 
-from vaultpartner import __version__, app, auditrun, fixcmd, linkcmds, partnercmds
+from vaultpartner import __version__, app, linkcmds
 from vaultpartner.apply import PAUSED_FLAG
 from vaultpartner.config import CONFIG_FILE_NAME, default_config_text, effective_settings
 from vaultpartner.console import (
@@ -40,7 +40,6 @@ from vaultpartner.errors import (
 from vaultpartner.findings import at_or_above
 from vaultpartner.messages import detect_language
 from vaultpartner.paths import nfc
-from vaultpartner.report import to_json, to_markdown
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.vaultfs import LoadedVault
 from vaultpartner.writer import SafeWriter
@@ -191,7 +190,9 @@ def audit(
         today=today.date() if today else None,
     )
     if loaded is not None:  # None: answered from the result cache, nothing changed since
-        fixcmd.record_snapshot(session, loaded)  # in the state folder only
+        from vaultpartner.snaprecord import record_snapshot
+
+        record_snapshot(session, loaded)  # in the state folder only
     sys.exit(code)
 
 
@@ -205,6 +206,9 @@ def _run_audit(
     today: dt.date | None = None,
 ) -> tuple[int, LoadedVault | None]:
     interactive = sys.stderr.isatty()
+    from vaultpartner import auditrun
+    from vaultpartner.report import to_json, to_markdown
+
     with progress_bar("reading notes", enabled=interactive) as progress:
         result, language, loaded = auditrun.run(
             session,
@@ -305,6 +309,8 @@ def demo(ctx: click.Context, directory: Path | None, language: str | None) -> No
     )
     _run_audit(session, output_format="text", output=None, jobs=None)
     click.echo()
+    from vaultpartner import partnercmds
+
     partnercmds.run_demo_followups(session, dt.date.today())
     click.echo(
         f"\nOpen {target} in Obsidian, or run: vaultpartner audit {target} --format markdown"
@@ -450,6 +456,8 @@ def fix(
     for warning in session.warnings:
         print_warning(warning)
     command = "fix" + (" --interactive" if interactive else "")
+    from vaultpartner import fixcmd
+
     sys.exit(
         fixcmd.run_fix(
             session,
@@ -627,6 +635,8 @@ def followups(ctx: click.Context, vault: Path, today: dt.datetime | None, dry_ru
         print_warning(warning)
     day = today.date() if today else dt.date.today()
     command = linkcmds.command_line(sys.argv[1:])
+    from vaultpartner import partnercmds
+
     sys.exit(partnercmds.run_followups(session, today=day, dry_run=dry_run, command=command))
 
 
@@ -653,6 +663,8 @@ def new_recruiter(ctx: click.Context, vault: Path, name: str) -> None:
       vaultpartner new recruiter ~/Vault "Анна Петрова"
     """
     session = app.open_session(vault, state_override=_state_dir(ctx))
+    from vaultpartner import partnercmds
+
     sys.exit(partnercmds.run_new_recruiter(session, name, today=dt.date.today()))
 
 

@@ -6,7 +6,7 @@ import dataclasses
 import logging
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 from vaultpartner import app, hubcmd
@@ -14,13 +14,12 @@ from vaultpartner.apply import Applier, ApplyReport, diffs
 from vaultpartner.cmdmessages import command_message, plan_in
 from vaultpartner.console import print_lines, print_warning
 from vaultpartner.edits import decode_note
-from vaultpartner.errors import EXIT_FINDINGS, EXIT_OK, VaultPartnerError
+from vaultpartner.errors import EXIT_FINDINGS, EXIT_OK
 from vaultpartner.findings import Finding
 from vaultpartner.fixing import (
     FixChange,
     FixInputs,
     build_plan,
-    carry_forward,
     describe,
     leftovers,
     plan_fix,
@@ -31,11 +30,11 @@ from vaultpartner.messages import Language
 from vaultpartner.note import Link, parse_note
 from vaultpartner.paths import is_within, stem_of
 from vaultpartner.plan import Plan
+from vaultpartner.snaprecord import record_snapshot
 from vaultpartner.snapshot import (
     Snapshot,
     build_snapshot,
     load_snapshot_and_journal,
-    save_snapshot,
 )
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.vaultfs import LoadedVault
@@ -44,31 +43,6 @@ log = logging.getLogger(__name__)
 _WIKILINK = re.compile(r"\[\[.*?\]\]")
 
 Confirm = Callable[[str], bool]
-
-
-def record_snapshot(
-    session: app.Session,
-    vault: LoadedVault | None = None,
-    *,
-    known: Mapping[str, str] | None = None,
-    handled: bool = False,
-    use_cache: bool = True,
-) -> None:
-    """Save the index snapshot in the state folder; never fails the command.
-
-    `known`: moves vaultpartner made itself in this run. `handled`: `fix` dealt with every
-    pending rename and heading change, so they are not carried forward.
-    """
-    try:
-        state = ensure_vault_state_dir(session.root, override=session.state_override)
-        loaded = vault if vault is not None else app.load(session, use_cache=use_cache)
-        previous = load_snapshot_and_journal(state, session.root)
-        now = build_snapshot(loaded, previous)
-        if not handled:
-            now = carry_forward(previous, now, known=known or {})
-        save_snapshot(state, session.root, now)
-    except (OSError, VaultPartnerError) as exc:
-        log.warning("could not save the index snapshot: %s", exc)
 
 
 def _note_reader(vault: LoadedVault) -> Callable[[str, Link], bool]:

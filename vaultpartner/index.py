@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 from types import MappingProxyType
 
 from vaultpartner.note import Link, Note
@@ -39,7 +40,12 @@ def _name_key(path: str) -> str:
 
 def _link_name_keys(link: Link) -> tuple[str, ...]:
     """The lookup names a link's resolution depends on (with and without an added .md)."""
-    name = link.text.linkpath.lower()  # NFC already (linktext.clean)
+    return _name_keys(link.text.linkpath)
+
+
+@cache  # a vault repeats the same link paths over and over
+def _name_keys(linkpath: str) -> tuple[str, ...]:
+    name = linkpath.lower()  # NFC already (linktext.clean)
     name = name[name.rfind("/") + 1 :]
     return (name, name + ".md") if "." in name else (name + ".md",)
 
@@ -260,7 +266,12 @@ def _alias_keys(note: Note) -> set[str]:
 
 
 def _source_keys(note: Note) -> set[str]:
-    return {key for link in note.links if link.text.linkpath for key in _link_name_keys(link)}
+    keys: set[str] = set()
+    for link in note.links:
+        linkpath = link.text.linkpath
+        if linkpath:
+            keys.update(_name_keys(linkpath))
+    return keys
 
 
 def _forget_note(

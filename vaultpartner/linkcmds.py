@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from vaultpartner import app, fixcmd
+from vaultpartner import app
 from vaultpartner.apply import Applier, ApplyReport, diffs
 from vaultpartner.cache import NoteCache
 from vaultpartner.cmdmessages import command_message, from_english
@@ -27,6 +27,7 @@ from vaultpartner.note import Note
 from vaultpartner.paths import folder_of, is_markdown, nfc, stem_of
 from vaultpartner.plan import Plan
 from vaultpartner.respan import edited_note
+from vaultpartner.snaprecord import record_snapshot
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.vaultfs import LoadedVault, reparse, walk_vault
 
@@ -122,7 +123,7 @@ def run_mv(session: app.Session, old: str, new: str, *, dry_run: bool, command: 
         outcome = applier.apply(plan)
     if not outcome.failed:
         known = {move.src: move.dst for move in plan.moves}
-        fixcmd.record_snapshot(session, moved_vault(session, vault, plan, outcome), known=known)
+        record_snapshot(session, moved_vault(session, vault, plan, outcome), known=known)
     return report(outcome, plan, language)
 
 
@@ -229,7 +230,7 @@ def run_undo(session: app.Session, run_id: str | None, *, command: str) -> int:
             for _index, entry in record.applied()
             if entry.action == "move" and entry.old_path is not None
         }
-        fixcmd.record_snapshot(session, known=known)
+        record_snapshot(session, known=known)
     return report(outcome, Plan(), language)
 
 

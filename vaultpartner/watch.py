@@ -299,7 +299,7 @@ class WatchLoop:
         """
         if self.engine.index is self._snapshot_of or now - self._snapshot_at < SNAPSHOT_EVERY:
             return
-        from vaultpartner.fixcmd import record_snapshot
+        from vaultpartner.snaprecord import record_snapshot
         from vaultpartner.vaultfs import LoadedVault
 
         index = self.engine.index
