@@ -33,6 +33,7 @@ from watchdog.observers.polling import PollingObserver
 
 from vaultpartner import app
 from vaultpartner.errors import LockedError
+from vaultpartner.index import VaultIndex
 from vaultpartner.lock import VaultLock
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.watchcore import Debouncer, interesting
@@ -395,6 +396,7 @@ def run_watch(
             say=tell,
         )
         engine = start_engine(session, clock=wall, report_only=options.report_only, say=tell)
+        engine.follow(renames_while_starting(session, engine.index))
         if options.once:
             engine.handle((), rescan=True)
             return 0
@@ -404,6 +406,23 @@ def run_watch(
         instance.release()
         logger.removeHandler(file_log)
         file_log.close()
+
+
+def renames_while_starting(session: app.Session, index: VaultIndex) -> dict[str, str]:
+    """Renames between the start-up `fix` (which saved the snapshot) and the engine's own
+    load of the vault: no event tells of them, and the engine's index already has the new
+    names, so without this their links would stay broken."""
+    from vaultpartner.fixing import detect_renames
+    from vaultpartner.snapshot import build_snapshot, load_snapshot_and_journal
+    from vaultpartner.vaultfs import LoadedVault
+
+    state = ensure_vault_state_dir(session.root, override=session.state_override)
+    before = load_snapshot_and_journal(state, session.root)
+    if before is None:
+        return {}
+    os_paths = {path: str(session.root / path) for path in index.files}
+    now = build_snapshot(LoadedVault(session.root, index, (), os_paths), before)
+    return detect_renames(before, now).renames
 
 
 def _remove_leftovers(session: app.Session, state: Path, say: Callable[[str], None]) -> None:

@@ -300,6 +300,15 @@ class Engine:
             self.pending = [item for item in self.pending if item.renames]
             self._rewrite(renames, None, first=True, fresh=fresh, restored=restored)
 
+    def follow(self, renames: dict[str, str]) -> None:
+        """Renames found outside the event stream (made while the watcher started up): their
+        links are rewritten as for renames seen live."""
+        live = {old: new for old, new in renames.items() if new in self.index.files}
+        for old, new in live.items():
+            self.say(f"noticed a rename: {old} -> {new}")
+        if live:
+            self._rewrite(live, None, first=True, fresh={})
+
     @staticmethod
     def _fresh_links(
         before: VaultIndex, added: dict[str, Seen], renames: dict[str, str]
