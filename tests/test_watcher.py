@@ -190,6 +190,30 @@ def test_a_vim_save_split_over_two_batches_is_no_rename(vault: Path) -> None:
     assert h.text("Links.md") == LINKS
 
 
+def test_a_rename_split_over_two_batches_is_a_rename(vault: Path) -> None:
+    """Soak finding: a rescan listed the folder before a rename and looked at the file after
+    it, so one batch saw only the old name go; the new name came with the next batch."""
+    h = Harness(vault)
+    os.rename(vault / "Old.md", vault / "New.md")
+    h.handle("Old.md")  # only the old half
+    assert h.writes == []
+    h.clock.now += 2
+    said = h.handle("New.md")
+    assert "noticed a rename: Old.md -> New.md" in said
+    assert h.text("Links.md") == LINKS_AFTER
+    assert h.text("Sub/Other.md") == OTHER_AFTER
+
+
+def test_a_file_gone_long_ago_is_no_rename(vault: Path) -> None:
+    h = Harness(vault)
+    os.rename(vault / "Old.md", vault / "New.md")
+    h.handle("Old.md")
+    h.clock.now += 60  # a copy of a deleted note made a minute later is a new note
+    said = h.handle("New.md")
+    assert not any("rename" in line for line in said)
+    assert h.text("Links.md") == LINKS
+
+
 def test_a_jetbrains_safe_write_is_no_rename(vault: Path) -> None:
     h = Harness(vault)
     (vault / "Old.md___jb_tmp___").write_text(OLD_BODY + "edited\n", encoding="utf-8")

@@ -51,6 +51,7 @@ ROOT_GONE = "the vault folder is gone"
 BLOCKED_POLL_SECONDS = 1.0  # how often waiting writes look again while git/sync/pause block them
 _REPORT_GONE_MAX = 20
 PLACEHOLDER = "placeholder"
+SPLIT_RENAME_SECONDS = 10.0  # how long a file gone may still turn out to have been renamed
 EMPTY_IDENTITY = content_hash(b"")
 # git's merge/rebase/stash conflict markers ("=======" alone is also a Setext underline).
 _CONFLICT_MARKERS = re.compile(rb"^(?:<{7}|>{7})(?: |\r?$)", re.MULTILINE)
@@ -111,6 +112,8 @@ class Engine:
     conflicted: set[str] = field(default_factory=set)  # notes with git conflict markers, told
     told: set[tuple[str, str]] = field(default_factory=set)  # one-time messages already said
     paused_reason: str | None = None
+    # content identity -> (path, when) of files gone in recent batches (see _split_renames)
+    gone_recently: dict[str, tuple[str, float]] = field(default_factory=dict)
     needs_rescan: bool = False
     batches: int = 0
     _said_blocked: str | None = None
@@ -263,7 +266,22 @@ class Engine:
         self.retry()
 
     def _update(self, added: dict[str, Seen], removed: list[str]) -> None:
+        now = self.clock()
+        self.gone_recently = {
+            identity: (path, when)
+            for identity, (path, when) in self.gone_recently.items()
+            if now - when <= SPLIT_RENAME_SECONDS
+        }
         renames = self._renames(removed, added)
+        self.gone_recently = {
+            identity: entry
+            for identity, entry in self.gone_recently.items()
+            if entry[0] not in renames
+        }
+        for rel in removed:
+            identity = self.identities.get(rel)
+            if rel not in renames and identity and identity != EMPTY_IDENTITY:
+                self.gone_recently[identity] = (rel, now)
         before = self.index
         self.index = before.updated(
             files=[seen.entry for seen in added.values()],
@@ -351,6 +369,24 @@ class Engine:
                 renames[olds[0]] = news[0]
             elif olds and news:
                 self.say(f"several files share the content of {olds[0]}; not guessing a rename")
+        renames.update(self._split_renames(by_identity, vanished))
+        return renames
+
+    def _split_renames(
+        self, by_identity: dict[str, list[str]], vanished: dict[str, list[str]]
+    ) -> dict[str, str]:
+        """Renames whose two halves fell into different batches: a rescan that listed the
+        folder before the rename and looked at the file after it sees only the old name go;
+        the new name comes with the next batch. Matched within SPLIT_RENAME_SECONDS, when
+        exactly one new file has the content of one file gone a moment ago."""
+        renames: dict[str, str] = {}
+        for identity, news in by_identity.items():
+            earlier = self.gone_recently.get(identity)
+            if earlier is None or identity in vanished or len(news) != 1:
+                continue
+            old, (new,) = earlier[0], news
+            if old != new and old not in self.index.files and not is_sync_conflict(new):
+                renames[old] = new
         return renames
 
     def _report_gone(self, before: VaultIndex, gone: list[str]) -> None:
