@@ -602,3 +602,24 @@ def test_a_rename_while_the_watcher_starts_is_followed(vault: Path) -> None:
     h.engine.follow(renames_while_starting(h.engine.session, h.engine.index))
     assert h.text("Links.md") == LINKS_AFTER
     assert h.text("Sub/Other.md") == OTHER_AFTER
+
+
+def test_a_note_renamed_right_after_our_write_is_still_a_rename(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Soak finding: the user renamed a note between our write to it and our look at the
+    result; it was remembered under its content before our write and never paired up."""
+    h = Harness(vault)
+    real = h.engine._refresh
+
+    def renamed_meanwhile(rel: str, **kwargs: object) -> None:
+        if rel == "Links.md" and kwargs.get("ours") and (vault / "Links.md").exists():
+            os.rename(vault / "Links.md", vault / "L2.md")
+        real(rel, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(h.engine, "_refresh", renamed_meanwhile)
+    os.rename(vault / "Old.md", vault / "New.md")
+    h.handle("Old.md", "New.md")
+    assert (vault / "L2.md").read_text(encoding="utf-8") == LINKS_AFTER
+    said = h.handle("Links.md", "L2.md")
+    assert "noticed a rename: Links.md -> L2.md" in said

@@ -34,6 +34,7 @@ class Outcome:
     status: str
     message: str
     reason: str
+    new_hash: str | None = None  # the content written, when something was
 
     @property
     def ok(self) -> bool:
@@ -209,7 +210,7 @@ class Applier:
     def _finish(self, run: RunHandle, index: int, result: WriteResult, reason: str) -> Outcome:
         if result.status not in _DONE or result.status == "unchanged":
             run.mark_not_applied(index, result.status)
-        return Outcome(result.path, result.status, result.message, reason)
+        return Outcome(result.path, result.status, result.message, reason, result.new_hash)
 
     def _move(self, run: RunHandle, move: FileMove) -> Outcome:
         entry = JournalEntry(

@@ -622,7 +622,7 @@ class Engine:
         retry: set[str] = set()
         for outcome in report.outcomes:
             if outcome.ok:
-                self._refresh(outcome.path, ours=True)
+                self._refresh(outcome.path, ours=True, written=outcome.new_hash)
                 self.say(outcome.reason)
             elif outcome.status == "conflict":
                 # Changed after it was read (the user typing, Obsidian rewriting the link):
@@ -665,10 +665,16 @@ class Engine:
                 return f"{old} is back"
         return None
 
-    def _refresh(self, rel: str, *, ours: bool = False) -> None:
-        """Index a file as it is now. After our own write, its echo then finds nothing new."""
+    def _refresh(self, rel: str, *, ours: bool = False, written: str | None = None) -> None:
+        """Index a file as it is now. After our own write, its echo then finds nothing new.
+
+        A note renamed between our write and this look is gone already: it is remembered
+        under the content we wrote (`written`), so its old and new names still pair up.
+        """
         seen = self._look(rel)
         if not isinstance(seen, Seen):
+            if written is not None and seen is None and rel in self.identities:
+                self.identities[rel] = written
             return
         if ours:
             self.ours[rel] = seen.stamp[1]
