@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from types import MappingProxyType
 
 from vaultpartner.note import Link, Note
@@ -43,7 +43,8 @@ def _link_name_keys(link: Link) -> tuple[str, ...]:
     return _name_keys(link.text.linkpath)
 
 
-@cache  # a vault repeats the same link paths over and over
+# A vault repeats the same link paths over and over; bounded, as the watcher runs for days.
+@lru_cache(maxsize=1 << 16)
 def _name_keys(linkpath: str) -> tuple[str, ...]:
     name = linkpath.lower()  # NFC already (linktext.clean)
     name = name[name.rfind("/") + 1 :]

@@ -36,6 +36,7 @@ from vaultpartner.errors import LockedError
 from vaultpartner.index import VaultIndex
 from vaultpartner.lock import VaultLock
 from vaultpartner.state import ensure_vault_state_dir
+from vaultpartner.vaultfs import LoadedVault
 from vaultpartner.watchcore import Debouncer, interesting
 from vaultpartner.watcher import ROOT_GONE, Engine, relative, start_engine
 from vaultpartner.watchstart import FollowupSchedule, partner_note, run_startup
@@ -301,12 +302,9 @@ class WatchLoop:
         if self.engine.index is self._snapshot_of or now - self._snapshot_at < SNAPSHOT_EVERY:
             return
         from vaultpartner.snaprecord import record_snapshot
-        from vaultpartner.vaultfs import LoadedVault
 
         index = self.engine.index
-        root = self.session.root
-        os_paths = {path: str(root / path) for path in index.files}
-        record_snapshot(self.session, LoadedVault(root, index, (), os_paths))
+        record_snapshot(self.session, _as_loaded(self.session, index))
         self._snapshot_of, self._snapshot_at = index, now
 
     def _retry(self) -> None:
@@ -414,15 +412,19 @@ def renames_while_starting(session: app.Session, index: VaultIndex) -> dict[str,
     names, so without this their links would stay broken."""
     from vaultpartner.fixing import detect_renames
     from vaultpartner.snapshot import build_snapshot, load_snapshot_and_journal
-    from vaultpartner.vaultfs import LoadedVault
 
     state = ensure_vault_state_dir(session.root, override=session.state_override)
     before = load_snapshot_and_journal(state, session.root)
     if before is None:
         return {}
-    os_paths = {path: str(session.root / path) for path in index.files}
-    now = build_snapshot(LoadedVault(session.root, index, (), os_paths), before)
+    now = build_snapshot(_as_loaded(session, index), before)
     return detect_renames(before, now).renames
+
+
+def _as_loaded(session: app.Session, index: VaultIndex) -> LoadedVault:
+    """The engine's index as a loaded vault, for the snapshot functions."""
+    os_paths = {path: str(session.root / path) for path in index.files}
+    return LoadedVault(session.root, index, (), os_paths)
 
 
 def _remove_leftovers(session: app.Session, state: Path, say: Callable[[str], None]) -> None:
