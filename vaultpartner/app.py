@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,11 +60,15 @@ class Session:
         return tuple(dict.fromkeys((*self.obsidian.template_folders, *([ours] if ours else []))))
 
     def language_for(self, vault: LoadedVault | None) -> Language:
+        if vault is None and self.config.language == "auto":
+            return "en"
+        return self.language_of(vault.index.notes if vault is not None else ())
+
+    def language_of(self, note_paths: Iterable[str]) -> Language:
+        """The configured language, or with `auto` the one the note names are written in."""
         if self.config.language != "auto":
             return self.config.language
-        if vault is None:
-            return "en"
-        return detect_language([stem_of(path) for path in vault.index.notes])
+        return detect_language([stem_of(path) for path in note_paths])
 
     def audit_options(self, language: Language) -> AuditOptions:
         from vaultpartner.audit import AuditOptions

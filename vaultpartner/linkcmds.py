@@ -21,10 +21,10 @@ from vaultpartner.errors import EXIT_FINDINGS, EXIT_OK, VaultPartnerError
 from vaultpartner.index import FileEntry
 from vaultpartner.journal import Journal
 from vaultpartner.links import LinkChange, SkippedLink
-from vaultpartner.messages import Language, detect_language
+from vaultpartner.messages import Language
 from vaultpartner.moving import clean_rel, moved_index, plan_move, rename_map
 from vaultpartner.note import Note
-from vaultpartner.paths import folder_of, is_markdown, nfc, stem_of
+from vaultpartner.paths import folder_of, is_markdown, nfc
 from vaultpartner.plan import Plan
 from vaultpartner.respan import edited_note
 from vaultpartner.snaprecord import record_snapshot
@@ -61,8 +61,7 @@ def vault_language(session: app.Session) -> Language:
     """`Session.language_for` without loading the vault: `undo` and `log` parse no note."""
     if session.config.language != "auto":
         return session.config.language
-    found = walk_vault(session.root).files
-    return detect_language([stem_of(f.rel) for f in found if is_markdown(f.rel)])
+    return session.language_of(f.rel for f in walk_vault(session.root).files if is_markdown(f.rel))
 
 
 def show_plan(session: app.Session, plan: Plan, language: Language) -> None:
