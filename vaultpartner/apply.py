@@ -143,7 +143,7 @@ class Applier:
         self.root = root
         self.language = language
         self.writer = SafeWriter(root)
-        self.journal = Journal(state_dir / "journal")
+        self.journal = Journal.of_state(state_dir)
         self.lock = VaultLock(state_dir, command=command)
         self.state_dir = state_dir
         self.command = command

@@ -28,6 +28,7 @@ _STAMP = "%Y%m%dT%H%M%SZ"
 _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 # A pre-image: its sha256, and (offset, length) in the run's pack (None: a file of its own).
 Preimage = tuple[str, tuple[int, int] | None]
+JOURNAL_FOLDER = "journal"  # in the vault's state folder
 PACK_FILE = "preimages.pack"  # the run's pre-images, end to end; entries give offset and length
 
 
@@ -213,6 +214,11 @@ class Journal:
         self._runs_dir = self.state_dir / "runs"
         self._reported: set[str] = set()  # damage is reported once, not on every listing
         self._blob_names: dict[str, list[Preimage | None]] = {}  # parsed once per run, for undo
+
+    @classmethod
+    def of_state(cls, state_dir: Path) -> Journal:
+        """The journal of a vault, in its state folder."""
+        return cls(Path(state_dir) / JOURNAL_FOLDER)
 
     def start_run(self, command: str) -> RunHandle:
         """Open a new run (pruning old ones) and write its header durably."""

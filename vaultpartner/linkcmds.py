@@ -210,7 +210,7 @@ def moved_vault(
 
 def run_undo(session: app.Session, run_id: str | None, *, command: str) -> int:
     state = ensure_vault_state_dir(session.root, override=session.state_override)
-    journal = Journal(state / "journal")
+    journal = Journal.of_state(state)
     if run_id is None:
         runs = [run for run in journal.runs() if not run.command.startswith("undo ")]
         if not runs:
@@ -235,7 +235,7 @@ def run_undo(session: app.Session, run_id: str | None, *, command: str) -> int:
 
 def run_log(session: app.Session, since: datetime | None) -> int:
     state = ensure_vault_state_dir(session.root, override=session.state_override)
-    runs = Journal(state / "journal").runs(since=since)
+    runs = Journal.of_state(state).runs(since=since)
     language = vault_language(session)
     lines: list[str] = []
     for run in runs:

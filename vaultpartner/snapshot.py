@@ -154,7 +154,7 @@ def _encode(snapshot: Snapshot, vault: str) -> bytes:
 def save_snapshot(state_dir: Path, vault_root: Path, snapshot: Snapshot) -> Path:
     """Write the snapshot atomically (temp file in the state folder, fsync, os.replace),
     noting the newest journal run it has seen."""
-    through = Journal(state_dir / "journal").newest_run_id()
+    through = Journal.of_state(state_dir).newest_run_id()
     snapshot = dataclasses.replace(snapshot, journal_through=through)
     target = state_dir / SNAPSHOT_FILE
     temp = state_dir / f".{SNAPSHOT_FILE}.{secrets.token_hex(4)}.tmp"
@@ -262,7 +262,7 @@ def load_snapshot_and_journal(state_dir: Path, vault_root: Path) -> Snapshot | N
     snapshot = load_snapshot(state_dir, vault_root)
     if snapshot is None:
         return None
-    journal = Journal(state_dir / "journal")
+    journal = Journal.of_state(state_dir)
     if snapshot.journal_through is not None:
         return with_journal(snapshot, journal.runs_after(snapshot.journal_through))
     try:
