@@ -180,6 +180,27 @@ def test_a_git_checkout_of_a_branch_with_a_moved_note(tmp_path: Path) -> None:
         assert git("status", "--porcelain") == ""
 
 
+@pytest.mark.timeout(60)
+def test_events_while_git_holds_its_index_lock_make_one_batch(tmp_path: Path) -> None:
+    """Soak: a checkout whose events fell into two batches had its renames judged apart from
+    the notes it rewrote. While `.git/index.lock` exists, the batch keeps growing."""
+    root = fast_vault(tmp_path / "v", {"Old.md": "# Old\n", "Links.md": "[[Old]]\n"})
+    (root / ".git").mkdir()
+    lock = root / ".git/index.lock"
+    with watching(root) as run:
+        lock.write_bytes(b"")
+        os.rename(root / "Old.md", root / "New.md")
+        time.sleep(1.5)  # several quiet periods
+        assert not run.said("noticed a rename")
+        (root / "Links.md").write_text("[[New]]\n", encoding="utf-8")
+        time.sleep(0.5)
+        lock.unlink()
+        wait_for(lambda: run.said("noticed a rename: Old.md -> New.md"), what="the rename")
+        run.settle()
+        assert run.count("rewrote ") == 0
+        assert (root / "Links.md").read_text("utf-8") == "[[New]]\n"
+
+
 @pytest.mark.timeout(120)
 def test_a_burst_of_a_thousand_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = fast_vault(tmp_path / "v", {"Index.md": "[[n0001]]\n"})

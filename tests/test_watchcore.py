@@ -273,6 +273,31 @@ def test_rescan_requests_travel_with_the_batch() -> None:
     assert debouncer.take(3.0) == ({"b.md"}, False)
 
 
+def test_a_batch_waits_while_git_is_at_work() -> None:
+    """A checkout is one batch: events keep joining it while git's index lock exists."""
+    debouncer = Debouncer(quiet=1.0, max_wait=10.0, max_held=60.0)
+    debouncer.add(["a.md"], 0.0)
+    assert debouncer.take(1.0, held=True) is None
+    assert debouncer.due_in(1.0) == 1.0  # asks again after one more quiet period
+    debouncer.add(["b.md"], 1.5)
+    assert debouncer.take(12.0, held=True) is None  # past max_wait, still held
+    assert debouncer.due_in(12.0) == 1.0
+    assert debouncer.take(13.0) == ({"a.md", "b.md"}, False)  # the lock is gone
+
+
+def test_a_lock_left_behind_holds_a_batch_no_longer_than_max_held() -> None:
+    debouncer = Debouncer(quiet=1.0, max_wait=10.0, max_held=30.0)
+    debouncer.add(["a.md"], 0.0)
+    now, taken = 1.0, None
+    while taken is None and now < 100.0:
+        taken = debouncer.take(now, held=True)
+        now += 1.0
+    assert taken == ({"a.md"}, False)
+    assert 30.0 <= now - 1.0 <= 31.0
+    debouncer.add(["b.md"], 200.0)
+    assert debouncer.due_in(200.0) == 1.0  # the next batch starts unheld
+
+
 # -- the rate limiter --------------------------------------------------------------------------
 def test_per_file_limit_trips_and_stays_tripped() -> None:
     limiter = RateLimiter(window=60.0, per_file=3, total=100)

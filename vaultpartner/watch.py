@@ -252,7 +252,7 @@ class WatchLoop:
         if now >= self.next_reconcile:
             self.debouncer.request_rescan(now)
             self.next_reconcile = now + self.reconcile_every
-        batch = self.debouncer.take(now)
+        batch = self.debouncer.take(now, held=self.engine.git_at_work() is not None)
         if batch is not None:
             paths, rescan = batch
             if rescan:

@@ -58,13 +58,21 @@ def busy_marker(rel: str) -> bool:
 
 @dataclass
 class Debouncer:
-    """Collect paths until `quiet` seconds pass without news, or `max_wait` since the first."""
+    """Collect paths until `quiet` seconds pass without news, or `max_wait` since the first.
+
+    While another program holds the vault (`take(now, held=True)`: git's index lock exists),
+    the batch keeps growing for up to `max_held` seconds: a checkout is one batch, so the
+    renames it makes and the notes it rewrites are judged together (soak: a checkout split
+    over two batches pinned links to a same-named note).
+    """
 
     quiet: float
     max_wait: float
+    max_held: float = 60.0
     _pending: set[str] = field(default_factory=set)
     _first: float | None = None
     _last: float | None = None
+    _held: bool = False
     rescan: bool = False
 
     def add(self, paths: Iterable[str], now: float) -> None:
@@ -88,16 +96,26 @@ class Debouncer:
         """Seconds until the batch is ready; None when nothing is pending."""
         if self._first is None or self._last is None:
             return None
-        return max(0.0, min(self._last + self.quiet, self._first + self.max_wait) - now)
+        limit = self._first + (max(self.max_held, self.max_wait) if self._held else self.max_wait)
+        return max(0.0, min(self._last + self.quiet, limit) - now)
 
-    def take(self, now: float) -> tuple[set[str], bool] | None:
-        """The batch (paths, full rescan wanted) when ready, else None."""
+    def take(self, now: float, *, held: bool = False) -> tuple[set[str], bool] | None:
+        """The batch (paths, full rescan wanted) when ready, else None.
+
+        `held`: another program is still at work on the vault; a ready batch waits one more
+        quiet period (up to `max_held` since its first event).
+        """
         wait = self.due_in(now)
         if wait is None or wait > 0:
+            return None
+        if held and self._first is not None and now - self._first < self.max_held:
+            self._held = True
+            self._last = now
             return None
         batch, rescan = self._pending, self.rescan
         self._pending, self.rescan = set(), False
         self._first = self._last = None
+        self._held = False
         return batch, rescan
 
 

@@ -571,13 +571,20 @@ class Engine:
             return False  # the last change was our own write, not the user typing
         return info.st_mtime > now - grace
 
+    def git_at_work(self) -> str | None:
+        """The git lock file that exists now, if any."""
+        for marker in BUSY_MARKERS:
+            if (self.root / marker).exists():
+                return marker
+        return None
+
     def writes_blocked(self) -> str | None:
         """Why no write may happen now, or None."""
         if self.paused_reason is not None:
             return self.paused_reason
-        for marker in BUSY_MARKERS:
-            if (self.root / marker).exists():
-                return f"{marker} exists (git is at work)"
+        marker = self.git_at_work()
+        if marker is not None:
+            return f"{marker} exists (git is at work)"
         for temp in sorted(self.sync_temps):
             if (self.root / temp).exists():
                 return f"{temp} exists (a sync client is at work)"
