@@ -500,11 +500,11 @@ class Engine:
         first: bool,
         fresh: dict[str, set[str]],
     ) -> dict[str, list[LinkChange]]:
-        """The changes to write, by note: not links written with the rename (fresh), and
-        only in `only` notes when given."""
+        """The changes to write, by note: not links written with the rename (fresh) that open
+        a note, and only in `only` notes when given."""
         by_source: dict[str, list[LinkChange]] = {}
         for change in changes:
-            if change.link.raw in fresh.get(change.source, ()):
+            if change.link.raw in fresh.get(change.source, ()) and self._opens_something(change):
                 if first:
                     self.say(
                         f"{change.source}:{change.link.line}: {change.link.raw} not rewritten: "
@@ -514,6 +514,11 @@ class Engine:
             if only is None or change.source in only:
                 by_source.setdefault(change.source, []).append(change)
         return by_source
+
+    def _opens_something(self, change: LinkChange) -> bool:
+        """A link written with the renames is meant for the new names only if it opens one:
+        one that opens nothing was written before the rename, in the same batch (soak)."""
+        return self.index.resolve_link(change.link, change.source).resolved
 
     def _back_to_restored(
         self, change: LinkChange, live: dict[str, str], restored: set[str] | frozenset[str]

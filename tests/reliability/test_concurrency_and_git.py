@@ -186,3 +186,19 @@ def test_38_links_a_checkout_brings_back_are_not_rewritten(tmp_path: Path) -> No
     assert "noticed a rename: B/X r1.md -> B/X.md" in said
     assert h.writes == []
     assert h.text("S.md") == "[[B/X]] and [[A/X]]\n"
+
+
+def test_38_a_link_written_just_before_a_rename_in_the_same_batch_follows_it(
+    tmp_path: Path,
+) -> None:
+    """Found by the soak: a link to `R/P` added a moment before `R/P.md` was moved landed in
+    the rename's batch and was taken for a link written for the new names, though it opens
+    nothing now. Only links of the batch that open a note are left alone."""
+    root = make_vault(tmp_path / "v", {"R/P.md": "# P\n", "S.md": "start\n", "Q/x.md": ""})
+    h = Harness(root)
+    (root / "S.md").write_text("start\n[[R/P]]\n", encoding="utf-8")
+    os.rename(root / "R/P.md", root / "Q/P r1.md")
+    h.age("S.md", 3600)
+    said = h.handle("R/P.md", "Q/P r1.md", "S.md")
+    assert "noticed a rename: R/P.md -> Q/P r1.md" in said
+    assert h.text("S.md") == "start\n[[P r1]]\n"
