@@ -168,6 +168,13 @@ class Soak:
             check=check,
         )
 
+    def trace(self, what: str) -> None:
+        """One line in logs/driver.log: what the driver did and when (wall clock, as in the
+        watcher's own log), to trace a discrepancy back to the operations behind it."""
+        stamp = time.strftime("%H:%M:%S") + f".{int(time.time() * 1000) % 1000:03d}"
+        with open(self.logs / "driver.log", "a", encoding="utf-8") as handle:
+            handle.write(f"{stamp} {what}\n")
+
     def setup(self) -> None:
         if self.vault.exists():
             shutil.rmtree(self.vault)
@@ -228,6 +235,7 @@ class Soak:
             cwd=REPO_ROOT,
         )
         out.close()
+        self.trace(f"start watcher (watch-{self.run_number:03d}.log)")
         self.counts.starts += 1
         self.alive_since = time.monotonic()
 
@@ -239,6 +247,7 @@ class Soak:
             self.watcher.send_signal(how)
             if how == signal.SIGKILL:
                 self.counts.kills += 1
+            self.trace(f"kill watcher ({signal.Signals(how).name})")
         try:
             self.watcher.wait(timeout=60)
         except subprocess.TimeoutExpired:
@@ -310,6 +319,7 @@ class Soak:
             self.counts.ops["edit (atomic save)"] += 1
         self.model.texts[src] += appendix
         self.model.links[(src, ordinal)] = target
+        self.trace(f"edit {path}: link to {target_path}")
         self.touch(src)
         if self.has_copy(src):
             self.model.exempt.add((src, ordinal))
@@ -326,6 +336,7 @@ class Soak:
         new = f"{folder}/{stem} r{self.serial}.md" if folder else f"{stem} r{self.serial}.md"
         followable = self.confirmed(ident)
         os.rename(self.vault / old, self.vault / new)
+        self.trace(f"rename {old} -> {new}{'' if followable else ' (unconfirmed)'}")
         self.model.paths[ident] = new
         for (src, ordinal), target in self.model.links.items():
             if src == ident and not followable:
@@ -344,6 +355,7 @@ class Soak:
             return self.op_edit()
         ident = self.pick()
         (self.vault / self.model.paths[ident]).unlink()
+        self.trace(f"delete {self.model.paths[ident]}")
         del self.model.paths[ident]
         del self.model.texts[ident]
         self.counts.ops["delete"] += 1
@@ -391,6 +403,7 @@ class Soak:
         self.git("commit", "-q", "--allow-empty", "-m", f"soak {len(self.commits)}")
         sha = self.git("rev-parse", "HEAD").stdout.strip()
         self.commits.append((sha, copy.deepcopy(self.model)))
+        self.trace(f"commit {sha[:10]}")
         self.counts.commits += 1
         self.counts.ops["git commit"] += 1
         return True
@@ -406,6 +419,7 @@ class Soak:
             self.counts.refused_checkouts += 1
             return
         self.model = copy.deepcopy(model)
+        self.trace(f"checkout {sha[:10]}")
         for ident in self.model.paths:
             self.touch(ident)
         self.counts.checkouts += 1

@@ -443,6 +443,43 @@ def test_a_rename_undone_while_its_links_wait_keeps_links_that_never_moved(
     assert not h.engine.pending
 
 
+def _name_taken_back(tmp_path: Path, wait: float) -> Harness:
+    """`A/Same` goes (a rename not recognised: the content changed with it), so `[[Same]]`
+    opens `Far/Away/Same` for a while; then a rename gives `A/Same` back."""
+    root = make_vault(
+        tmp_path / "vault",
+        {"A/Same.md": "# Near\n", "Far/Away/Same.md": "# Far\n", "L.md": "See [[Same]].\n"},
+    )
+    h = Harness(root)
+    (root / "A/Same.md").unlink()
+    (root / "X").mkdir()
+    (root / "X/Tmp.md").write_text("# Near, edited\n", encoding="utf-8")
+    h.handle("A/Same.md", "X/Tmp.md")
+    h.clock.now += wait
+    os.rename(root / "X/Tmp.md", root / "A/Same.md")
+    said = h.handle("X/Tmp.md", "A/Same.md")
+    assert "noticed a rename: X/Tmp.md -> A/Same.md" in said
+    return h
+
+
+def test_a_name_given_back_a_moment_after_it_went_keeps_the_links_that_opened_it(
+    tmp_path: Path,
+) -> None:
+    """Soak finding: a checkout brought `A/Same` back right after its rename was taken for a
+    deletion; links that opened `Far/Away/Same` only meanwhile were pinned to it. Resolution
+    is back to what it was before the name went, so they are left alone."""
+    h = _name_taken_back(tmp_path, wait=5.0)
+    assert h.text("L.md") == "See [[Same]].\n"
+    assert h.writes == []
+
+
+def test_a_name_reused_long_after_it_went_keeps_links_on_the_note_they_open(
+    tmp_path: Path,
+) -> None:
+    h = _name_taken_back(tmp_path, wait=600.0)
+    assert h.text("L.md") == "See [[Far/Away/Same]].\n"
+
+
 def test_writes_wait_while_a_sync_client_writes(vault: Path) -> None:
     h = Harness(vault)
     (vault / ".syncthing.Links.md.tmp").write_bytes(b"partial")

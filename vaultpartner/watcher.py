@@ -52,6 +52,7 @@ BLOCKED_POLL_SECONDS = 1.0  # how often waiting writes look again while git/sync
 _REPORT_GONE_MAX = 20
 PLACEHOLDER = "placeholder"
 SPLIT_RENAME_SECONDS = 10.0  # how long a file gone may still turn out to have been renamed
+RESTORED_SECONDS = 30.0  # how long a path gone counts as given back when a rename reuses it
 EMPTY_IDENTITY = content_hash(b"")
 # git's merge/rebase/stash conflict markers ("=======" alone is also a Setext underline).
 _CONFLICT_MARKERS = re.compile(rb"^(?:<{7}|>{7})(?: |\r?$)", re.MULTILINE)
@@ -114,6 +115,7 @@ class Engine:
     paused_reason: str | None = None
     # content identity -> (path, when) of files gone in recent batches (see _split_renames)
     gone_recently: dict[str, tuple[str, float]] = field(default_factory=dict)
+    gone_paths: dict[str, float] = field(default_factory=dict)  # path -> when it went
     needs_rescan: bool = False
     batches: int = 0
     _said_blocked: str | None = None
@@ -278,10 +280,17 @@ class Engine:
             for identity, entry in self.gone_recently.items()
             if entry[0] not in renames
         }
+        self.gone_paths = {
+            path: when for path, when in self.gone_paths.items() if now - when <= RESTORED_SECONDS
+        }
+        given_back = {new for new in renames.values() if new in self.gone_paths}
         for rel in removed:
             identity = self.identities.get(rel)
             if rel not in renames and identity and identity != EMPTY_IDENTITY:
                 self.gone_recently[identity] = (rel, now)
+            self.gone_paths[rel] = now
+        for rel in added:
+            self.gone_paths.pop(rel, None)
         before = self.index
         self.index = before.updated(
             files=[seen.entry for seen in added.values()],
@@ -303,7 +312,9 @@ class Engine:
             # Names a waiting rename had taken away and this batch gives back (a rename undone,
             # a checkout): links that opened another note only meanwhile must go back, not
             # be pinned to that note.
-            restored = {
+            # Also a path that went away a moment ago (a rename taken for a deletion, then
+            # undone by a checkout): resolution is back to what it was before it went.
+            restored = given_back | {
                 old
                 for item in self.pending
                 for old, new in item.renames.items()
