@@ -374,3 +374,36 @@ def test_later_identities_never_pair_one_old_note_with_two_new_ones() -> None:
     assert len(detected.uncertain) == 1
     only_later = Snapshot(files(FileRecord("Y.md", 12, 0, "n:bbb")))
     assert detect_renames(before, only_later).renames == {"Old.md": "Y.md"}
+
+
+def test_a_rename_while_fix_writes_hubs_is_fixed_next_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`fix` with topic hubs saved its snapshot from a fresh load after writing the hubs: a
+    note renamed by someone else meanwhile was recorded under its new name as handled, and
+    its links stayed broken. The snapshot is now the run's own view plus what it wrote."""
+    from vaultpartner import fixcmd
+
+    vault = make_vault(
+        tmp_path / "v",
+        {
+            "vaultpartner.toml": '[hubs]\nrules = [{ hub = "HR", tag = "#hr" }]\n',
+            "HR.md": "# HR\n",
+            "Old.md": "---\ntags: [hr]\n---\n# Old\n",
+            "A.md": "[[Old]]\n",
+        },
+    )
+    audit(vault)
+    apply_hubs = fixcmd._apply_hubs
+
+    def renamed_meanwhile(*args: object, **kwargs: object) -> object:
+        report = apply_hubs(*args, **kwargs)  # type: ignore[arg-type]
+        os.rename(vault / "Old.md", vault / "New.md")
+        return report
+
+    monkeypatch.setattr(fixcmd, "_apply_hubs", renamed_meanwhile)
+    first = fix(vault)
+    assert "[[Old]]" in read_vault(vault)["HR.md"].decode(), first.output
+    monkeypatch.setattr(fixcmd, "_apply_hubs", apply_hubs)
+    second = fix(vault)
+    assert read_vault(vault)["A.md"] == b"[[New]]\n", second.output

@@ -96,18 +96,24 @@ def _inputs(
 
 
 def _after_writes(vault: LoadedVault, report: ApplyReport) -> LoadedVault:
-    """The vault with the notes this run wrote parsed again (for the snapshot)."""
-    written = [o.path for o in report.outcomes if o.status == "written"]
+    """The vault with the notes this run wrote or created parsed again (for the snapshot).
+
+    Not a fresh load: a rename made by someone else meanwhile would then be in the snapshot
+    as if this run had handled its links."""
+    written = [o.path for o in report.outcomes if o.status in ("written", "created")]
     entries, notes = [], []
+    os_paths = dict(vault.os_paths)
     for path in written:
+        os_path = os_paths.setdefault(path, str(vault.root / path))
         try:
-            data = Path(vault.os_paths[path]).read_bytes()
-        except (OSError, KeyError):
+            data = Path(os_path).read_bytes()
+        except OSError:
             continue
-        entry = vault.index.files[path]
-        entries.append(FileEntry(path, len(data), entry.symlinked))
+        entry = vault.index.files.get(path)
+        entries.append(FileEntry(path, len(data), entry.symlinked if entry else False))
         notes.append(parse_note(path, data))
-    return dataclasses.replace(vault, index=vault.index.updated(files=entries, notes=notes))
+    index = vault.index.updated(files=entries, notes=notes)
+    return dataclasses.replace(vault, index=index, os_paths=os_paths)
 
 
 def run_fix(
@@ -165,10 +171,11 @@ def run_fix(
     hub_failed = False
     hubs = _hub_plan(session, after, create_missing=create_missing)
     if hubs is not None:
-        hub_failed = _apply_hubs(session, state, hubs, command=command, language=language)
+        hub_report = _apply_hubs(session, state, hubs, command=command, language=language)
+        hub_failed = hub_report is not None and bool(hub_report.failed)
         listed = _without_created(listed, hubs.plan)
-        if not hubs.plan.empty:
-            after = app.load(session)  # hub notes written or created: index them for the snapshot
+        if hub_report is not None:
+            after = _after_writes(after, hub_report)
     _list(listed, result.notices, declined, language)
     complete = not failed and not declined
     record_snapshot(session, after, handled=complete)
@@ -189,13 +196,14 @@ def _hub_plan(
 
 def _apply_hubs(
     session: app.Session, state: Path, hubs: HubResult, *, command: str, language: Language
-) -> bool:
-    """Apply the hub plan; True when something failed. Pairs are saved only after success."""
+) -> ApplyReport | None:
+    """Apply the hub plan (None when there was nothing to write). Pairs are saved only after
+    success."""
     for notice in hubs.plan.notices:
         print_warning(notice)
     if hubs.plan.empty:
         hubcmd.save_pairs(state, hubs.pairs)
-        return False
+        return None
     with Applier(session.root, state, command=command, language=language) as applier:
         report = applier.apply(hubs.plan)
     print_lines([o.reason for o in report.outcomes if o.ok and o.status != "unchanged"])
@@ -203,7 +211,7 @@ def _apply_hubs(
         print_warning(outcome.message)
     if not report.failed:
         hubcmd.save_pairs(state, hubs.pairs)
-    return bool(report.failed)
+    return report
 
 
 def _without_created(listed: list[Finding], plan: Plan) -> list[Finding]:
@@ -246,4 +254,5 @@ def run_hubs(session: app.Session, *, command: str) -> bool:
         return False
     state = ensure_vault_state_dir(session.root, override=session.state_override)
     language = session.language_for(vault)
-    return _apply_hubs(session, state, hubs, command=command, language=language)
+    report = _apply_hubs(session, state, hubs, command=command, language=language)
+    return report is not None and bool(report.failed)
