@@ -181,6 +181,18 @@ def test_a_git_checkout_of_a_branch_with_a_moved_note(tmp_path: Path) -> None:
 
 
 @pytest.mark.timeout(60)
+def test_a_note_renamed_and_edited_at_once_keeps_its_links(tmp_path: Path) -> None:
+    root = fast_vault(tmp_path / "v", {"Old.md": "# Old\n", "Links.md": "[[Old]]\n"})
+    with watching(root) as run:
+        os.rename(root / "Old.md", root / "New.md")
+        with open(root / "New.md", "a", encoding="utf-8") as handle:
+            handle.write("edited right after the rename\n")
+        wait_for(lambda: (root / "Links.md").read_text("utf-8") == "[[New]]\n", what="links")
+        run.settle()
+        assert run.said("noticed a rename: Old.md -> New.md")
+
+
+@pytest.mark.timeout(60)
 def test_events_while_git_holds_its_index_lock_make_one_batch(tmp_path: Path) -> None:
     """Soak: a checkout whose events fell into two batches had its renames judged apart from
     the notes it rewrote. While `.git/index.lock` exists, the batch keeps growing."""

@@ -25,7 +25,14 @@ from watchdog.events import (
 )
 
 from vaultpartner import watch
-from vaultpartner.watch import INOTIFY_LOGGER, OVERFLOW, RESCAN, QueueingHandler, _OverflowWatch
+from vaultpartner.watch import (
+    INOTIFY_LOGGER,
+    MOVED,
+    OVERFLOW,
+    RESCAN,
+    QueueingHandler,
+    _OverflowWatch,
+)
 from vaultpartner.watchcore import (
     Debouncer,
     RateLimiter,
@@ -63,8 +70,13 @@ def test_file_events_queue_vault_relative_paths() -> None:
     ) == ["a.md", "Папка/b.md", "c.md", "a.md"]
 
 
-def test_a_move_queues_both_ends() -> None:
-    assert queued(FileMovedEvent(p("Old.md"), p("Sub/New.md"))) == ["Old.md", "Sub/New.md"]
+def test_a_move_inside_the_vault_queues_one_move_item() -> None:
+    assert queued(FileMovedEvent(p("Old.md"), p("Sub/New.md"))) == [f"{MOVED}Old.md\0Sub/New.md"]
+
+
+def test_a_move_with_one_end_outside_the_vault_or_ignored_queues_the_other_end() -> None:
+    assert queued(FileMovedEvent(p("Old.md"), "/elsewhere/New.md")) == ["Old.md"]
+    assert queued(FileMovedEvent(p(".New.md.swp"), p("New.md"))) == ["New.md"]
 
 
 def test_a_folder_move_queues_both_folders() -> None:
@@ -75,7 +87,7 @@ def test_a_folder_move_queues_both_folders() -> None:
 def test_bytes_paths_are_decoded() -> None:
     src = os.fsencode(p("Компании/Яндекс.md"))
     dest = os.fsencode(p("Компании/Yandex.md"))
-    assert queued(FileMovedEvent(src, dest)) == ["Компании/Яндекс.md", "Компании/Yandex.md"]
+    assert queued(FileMovedEvent(src, dest)) == [f"{MOVED}Компании/Яндекс.md\0Компании/Yandex.md"]
     assert queued(FileCreatedEvent(os.fsencode(p("x.md")))) == ["x.md"]
 
 

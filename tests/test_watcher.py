@@ -81,10 +81,12 @@ class Harness:
         stamp = self.clock.now - seconds
         os.utime(self.root / rel, (stamp, stamp))
 
-    def handle(self, *paths: str, rescan: bool = False) -> list[str]:
+    def handle(
+        self, *paths: str, rescan: bool = False, moves: tuple[tuple[str, str], ...] = ()
+    ) -> list[str]:
         """Run one batch; return what it said."""
         start = len(self.lines)
-        self.engine.handle(paths, rescan=rescan)
+        self.engine.handle(paths, rescan=rescan, moves=moves)
         return self.lines[start:]
 
     @property
@@ -211,6 +213,40 @@ def test_a_file_gone_long_ago_is_no_rename(vault: Path) -> None:
     h.clock.now += 60  # a copy of a deleted note made a minute later is a new note
     said = h.handle("New.md")
     assert not any("rename" in line for line in said)
+    assert h.text("Links.md") == LINKS
+
+
+def test_a_note_renamed_then_edited_at_once_is_a_rename_the_observer_reported(
+    vault: Path,
+) -> None:
+    """Soak finding: renamed, then edited within the quiet period, the note's content no
+    longer pairs the two names; the observer's move event still does."""
+    h = Harness(vault)
+    os.rename(vault / "Old.md", vault / "New.md")
+    with open(vault / "New.md", "a", encoding="utf-8") as handle:
+        handle.write("edited\n")
+    said = h.handle("Old.md", "New.md", moves=(("Old.md", "New.md"),))
+    assert "noticed a rename: Old.md -> New.md" in said
+    assert h.text("Links.md") == LINKS_AFTER
+
+
+def test_moves_in_one_batch_are_followed_to_where_the_note_is(vault: Path) -> None:
+    h = Harness(vault)
+    os.rename(vault / "Old.md", vault / "Mid.md")
+    os.rename(vault / "Mid.md", vault / "New.md")
+    (vault / "New.md").write_text(OLD_BODY + "edited\n", encoding="utf-8")
+    moves = (("Old.md", "Mid.md"), ("Mid.md", "New.md"))
+    said = h.handle("Old.md", "Mid.md", "New.md", moves=moves)
+    assert "noticed a rename: Old.md -> New.md" in said
+    assert h.text("Links.md") == LINKS_AFTER
+
+
+def test_without_a_move_event_a_changed_file_under_a_new_name_is_no_rename(vault: Path) -> None:
+    h = Harness(vault)
+    os.rename(vault / "Old.md", vault / "New.md")
+    (vault / "New.md").write_text(OLD_BODY + "edited\n", encoding="utf-8")
+    said = h.handle("Old.md", "New.md")
+    assert not any("noticed a rename" in line for line in said)
     assert h.text("Links.md") == LINKS
 
 

@@ -37,7 +37,7 @@ from vaultpartner.index import VaultIndex
 from vaultpartner.lock import VaultLock
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.vaultfs import LoadedVault
-from vaultpartner.watchcore import Debouncer, interesting
+from vaultpartner.watchcore import Debouncer, busy_marker, interesting
 from vaultpartner.watcher import ROOT_GONE, Engine, relative, start_engine
 from vaultpartner.watchstart import FollowupSchedule, partner_note, run_startup
 from vaultpartner.writer import SafeWriter
@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 RESCAN = "\0rescan"
 OVERFLOW = "\0overflow"
 WAKE = "\0wake"
+MOVED = "\0moved\0"  # MOVED + old + "\0" + new: one file moved inside the vault
 IDLE_TICK = 2.0  # seconds; health checks and stop requests are looked at this often
 POLLING_INTERVAL = 2.0
 INOTIFY_LOGGER = "watchdog.observers.inotify_c"
@@ -81,6 +82,8 @@ class QueueingHandler(FileSystemEventHandler):
         raws = [event.src_path]
         if isinstance(event, FileSystemMovedEvent):
             raws.append(event.dest_path)
+            if not event.is_directory and self._queue_move(event):
+                return
         for raw in raws:
             text = os.fsdecode(raw)
             if not text:
@@ -91,6 +94,18 @@ class QueueingHandler(FileSystemEventHandler):
                     self.events.put(rel)
             elif event.is_directory and Path(text) == self.root:
                 self.events.put(RESCAN)  # the vault folder itself was deleted or moved
+
+    def _queue_move(self, event: FileSystemMovedEvent) -> bool:
+        """A file moved from one vault path to another, as one item: the rename is then
+        known even when the file changes again before the batch looks at it."""
+        old = relative(self.root, os.fsdecode(event.src_path))
+        new = relative(self.root, os.fsdecode(event.dest_path))
+        if old is None or new is None or not (interesting(old) and interesting(new)):
+            return False
+        if busy_marker(old) or busy_marker(new):
+            return False
+        self.events.put(f"{MOVED}{old}\0{new}")
+        return True
 
 
 class _OverflowWatch(logging.Handler):
@@ -184,6 +199,7 @@ class WatchLoop:
         self._overflow = _OverflowWatch(self.events)
         watch = session.config.watch
         self.debouncer = Debouncer(watch.quiet_seconds, watch.max_wait_seconds)
+        self.moves: list[tuple[str, str]] = []  # files the observer saw move, in this batch
         self.reconcile_every = max(1.0, watch.reconcile_minutes * 60)
         self.next_reconcile = clock() + self.reconcile_every
         self.observer: BaseObserver | None = None
@@ -257,7 +273,8 @@ class WatchLoop:
             paths, rescan = batch
             if rescan:
                 self.rescans += 1
-            self.engine.handle(paths, rescan=rescan)
+            moves, self.moves = self.moves, []
+            self.engine.handle(paths, rescan=rescan, moves=moves)
             index = self.engine.index
             self.followups.notice(paths, lambda p: partner_note(index, self.session, p), now)
             # After a batch, save the snapshot at once: links just rewritten must be in it
@@ -324,6 +341,10 @@ class WatchLoop:
             self.debouncer.request_rescan(now)
         elif item == RESCAN:
             self.debouncer.request_rescan(now)
+        elif item.startswith(MOVED):
+            old, _, new = item[len(MOVED) :].partition("\0")
+            self.moves.append((old, new))
+            self.debouncer.add((old, new), now)
         else:
             self.debouncer.add((item,), now)
 

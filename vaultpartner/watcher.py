@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -220,19 +220,28 @@ class Engine:
         return nfc(real_folder) != nfc(expected)
 
     # -- one batch ---------------------------------------------------------------------------
-    def handle(self, paths: Iterable[str], *, rescan: bool = False) -> None:
+    def handle(
+        self,
+        paths: Iterable[str],
+        *,
+        rescan: bool = False,
+        moves: Sequence[tuple[str, str]] = (),
+    ) -> None:
         """Handle one debounced batch. Never raises: an error is reported with the paths,
-        and the next batch rescans the vault so nothing the failed one saw is lost."""
+        and the next batch rescans the vault so nothing the failed one saw is lost.
+
+        `moves`: (old, new) files the observer reported moved, in order.
+        """
         paths = set(paths)
         try:
-            self._handle(paths, rescan)
+            self._handle(paths, rescan, moves)
         except Exception as exc:
             shown = ", ".join(sorted(paths)[:3]) or "a rescan"
             log.exception("error while handling %s", shown)
             self.say(f"error while handling {shown}: {exc!r}; still watching")
             self.needs_rescan = True
 
-    def _handle(self, paths: set[str], rescan: bool) -> None:
+    def _handle(self, paths: set[str], rescan: bool, moves: Sequence[tuple[str, str]]) -> None:
         self.batches += 1
         if not self.root.is_dir():
             if self.paused_reason != ROOT_GONE:
@@ -264,10 +273,12 @@ class Engine:
             if self.identities.get(rel) != seen.identity or rel not in self.index.files:
                 added[rel] = seen
         if added or removed:
-            self._update(added, removed)
+            self._update(added, removed, moves)
         self.retry()
 
-    def _update(self, added: dict[str, Seen], removed: list[str]) -> None:
+    def _update(
+        self, added: dict[str, Seen], removed: list[str], moves: Sequence[tuple[str, str]] = ()
+    ) -> None:
         now = self.clock()
         self.gone_recently = {
             identity: (path, when)
@@ -275,6 +286,7 @@ class Engine:
             if now - when <= SPLIT_RENAME_SECONDS
         }
         renames = self._renames(removed, added)
+        renames.update(self._reported_moves(moves, removed, added, renames))
         self.gone_recently = {
             identity: entry
             for identity, entry in self.gone_recently.items()
@@ -382,6 +394,31 @@ class Engine:
                 self.say(f"several files share the content of {olds[0]}; not guessing a rename")
         renames.update(self._split_renames(by_identity, vanished))
         return renames
+
+    @staticmethod
+    def _reported_moves(
+        moves: Sequence[tuple[str, str]],
+        removed: list[str],
+        added: dict[str, Seen],
+        renames: dict[str, str],
+    ) -> dict[str, str]:
+        """Renames the observer reported whose file changed again before the batch looked
+        (renamed, then edited at once: the contents no longer pair them up). Chains of moves
+        in one batch are followed to where the file is now."""
+        following = dict(moves)
+        taken = set(renames.values())
+        found: dict[str, str] = {}
+        for old in removed:
+            if old in renames or old not in following:
+                continue
+            new, visited = old, {old}
+            while new in following and following[new] not in visited:
+                new = following[new]
+                visited.add(new)
+            if new != old and new in added and new not in taken and not is_sync_conflict(new):
+                found[old] = new
+                taken.add(new)
+        return found
 
     def _split_renames(
         self, by_identity: dict[str, list[str]], vanished: dict[str, list[str]]
