@@ -32,7 +32,10 @@ What it does:
 Prints the counts (operations by kind, kills, rewrites, discrepancies) and exits 1 if any
 discrepancy was found. Links are exempt from the check where the model cannot expect a
 rewrite: the target was deleted, or renamed while a sync-conflict copy of the source note
-existed (vaultpartner deliberately does not write such a note).
+existed (vaultpartner deliberately does not write such a note), or renamed and then edited
+before any watcher handled the rename (the two names then share no content; only the live
+watcher's move event pairs them, and it was killed), or changed too recently for the watcher
+to know its content when it was renamed.
 """
 
 from __future__ import annotations
@@ -69,7 +72,9 @@ GITIGNORE = "*.sync-conflict-*\n.*.vp-*\n.goutputstream-*\n"
 GENERATED = ("Follow-ups/",)
 CONFLICT_SUFFIX = ".sync-conflict-20260101-120000-SOAKXYZ.md"
 KILL_EVERY = (4.0, 20.0)  # seconds between a (re)start and the next SIGKILL
-CONFIRM_SECONDS = 8.0  # > quiet period + the watcher's SNAPSHOT_EVERY (5 s) + a margin
+# The watcher takes a batch at the latest max_wait_seconds (10 s) after its first event when
+# the vault is never quiet (the driver never pauses for long), then saves its snapshot.
+CONFIRM_SECONDS = 12.0
 
 
 @dataclass
@@ -142,6 +147,9 @@ class Soak:
         self.changed_at: dict[int, float] = {}  # when the driver (or a rewrite) last changed it
         self.alive_since: float | None = None
         self.unconfirmed_renames = 0
+        self.renamed_at: dict[int, float] = {}  # when the driver last renamed it
+        self.edited_after_rename: set[int] = set()  # edited before its rename was surely seen
+        self.lost_to_edits = 0
         self.dead_confirmed: dict[int, bool] = {}  # confirmed() as it was when the watcher died
 
     # -- setup ---------------------------------------------------------------------------
@@ -239,9 +247,32 @@ class Soak:
         self.counts.starts += 1
         self.alive_since = time.monotonic()
 
+    def rename_seen(self, ident: int) -> bool:
+        """Whether the watcher surely handled the note's last rename (ran CONFIRM_SECONDS
+        without a break since it)."""
+        if ident not in self.renamed_at:
+            return True
+        if self.alive_since is None:
+            return False
+        since = max(self.renamed_at[ident], self.alive_since)
+        return time.monotonic() - since >= CONFIRM_SECONDS
+
+    def exempt_links_to(self, ident: int) -> None:
+        """A note renamed and then edited before any watcher handled the rename: its old and
+        new names share no content, so nothing can tell it was a rename once the watcher
+        that saw the move is gone."""
+        self.lost_to_edits += 1
+        for (src, ordinal), target in self.model.links.items():
+            if target == ident:
+                self.model.exempt.add((src, ordinal))
+
     def kill_watcher(self, how: int = signal.SIGKILL) -> None:
         if self.watcher is None:
             return
+        for ident in sorted(self.edited_after_rename):
+            if ident in self.model.paths and not self.rename_seen(ident):
+                self.exempt_links_to(ident)
+        self.edited_after_rename.clear()
         self.dead_confirmed = {ident: self.confirmed(ident) for ident in self.model.paths}
         if self.watcher.poll() is None:
             self.watcher.send_signal(how)
@@ -319,6 +350,11 @@ class Soak:
             self.counts.ops["edit (atomic save)"] += 1
         self.model.texts[src] += appendix
         self.model.links[(src, ordinal)] = target
+        if not self.rename_seen(src):
+            if self.watcher is None:
+                self.exempt_links_to(src)
+            else:  # the live watcher pairs the names by the move event, unless it is killed
+                self.edited_after_rename.add(src)
         self.trace(f"edit {path}: link to {target_path}")
         self.touch(src)
         if self.has_copy(src):
@@ -336,6 +372,7 @@ class Soak:
         new = f"{folder}/{stem} r{self.serial}.md" if folder else f"{stem} r{self.serial}.md"
         followable = self.confirmed(ident)
         os.rename(self.vault / old, self.vault / new)
+        self.renamed_at[ident] = time.monotonic()
         self.trace(f"rename {old} -> {new}{'' if followable else ' (unconfirmed)'}")
         self.model.paths[ident] = new
         for (src, ordinal), target in self.model.links.items():
@@ -577,6 +614,10 @@ class Soak:
         print(
             f"renames of notes changed too recently to be recognised (links exempt): "
             f"{self.unconfirmed_renames}"
+        )
+        print(
+            "renamed notes edited before a watcher handled the rename, then the watcher "
+            f"killed (links exempt): {self.lost_to_edits}"
         )
         print(
             f"links checked: {len(self.model.links) - len(self.model.exempt)} "
