@@ -222,6 +222,48 @@ def test_parallel_with_small_threshold_and_chunks(
     assert calls == [(min(done, 41), 41) for done in range(7, 42 + 6, 7)]
 
 
+@pytest.mark.timeout(120)
+def test_parallel_reading_through_the_cache_stores_the_workers_blobs(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers hand each note's wire blob to the cache; a note marshal cannot hold (a YAML
+    timestamp) comes through pickle and is simply not cached."""
+    from vaultpartner.cache import NoteCache
+
+    _many_notes(vault, 40)
+    write(vault, "dated.md", "---\nwhen: !!timestamp 2024-01-02T03:04:05\n---\n[[n1]]\n")
+    monkeypatch.setattr(vaultfs, "PARALLEL_THRESHOLD", 5)
+    monkeypatch.setattr(vaultfs, "_CHUNK", 7)
+    serial = load_vault(vault, max_bytes=MAX, jobs=1)
+
+    def through_cache() -> vaultfs.LoadedVault:
+        cache = NoteCache.open(tmp_path / "state")
+        assert cache is not None
+        try:
+            return load_vault(vault, max_bytes=MAX, jobs=2, cache=cache)
+        finally:
+            cache.close()
+
+    cold = through_cache()
+    _loaded_equal(serial, cold)
+    assert cold.index.notes["dated.md"].frontmatter is not None
+    warm = through_cache()
+    _loaded_equal(serial, warm)
+    cache = NoteCache.open(tmp_path / "state")
+    assert cache is not None
+    try:
+        stamps = vaultfs.walk_vault(vault).files
+        hits, misses, doubtful = cache.lookup(
+            vaultfs.FileStamp(f.rel, f.size, f.mtime_ns, f.ctime_ns)
+            for f in stamps
+            if f.rel.endswith(".md")
+        )
+    finally:
+        cache.close()
+    assert "dated.md" in {stamp.path for stamp in misses}
+    assert len(hits) + len(doubtful) == 41  # every other note, bad.md included
+
+
 def test_read_error_becomes_an_unreadable_note(
     vault: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -16,13 +16,13 @@ import logging
 import marshal
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from vaultpartner import __version__
 from vaultpartner.note import Note
-from vaultpartner.wire import note_from_wire, note_to_wire
+from vaultpartner.wire import Shared, note_from_wire, note_to_wire
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,11 @@ class NoteCache:
         self._db = _connect(self._path)
 
     def lookup(
-        self, stamps: Iterable[FileStamp], *, verify: Mapping[str, str] | None = None
+        self,
+        stamps: Iterable[FileStamp],
+        *,
+        verify: Mapping[str, str] | None = None,
+        shared: Shared | None = None,
     ) -> tuple[dict[str, Note], list[FileStamp], dict[str, str]]:
         """(cached notes, stamps to parse, hashes of doubtful rows for the caller to verify).
 
@@ -143,7 +147,7 @@ class NoteCache:
             if state == "doubtful":
                 doubtful[stamp.path] = row.content_hash
                 continue
-            note = self._decode(stamp.path, row)
+            note = self._decode(stamp.path, row, shared)
             if note is None:
                 misses.append(stamp)
             else:
@@ -167,43 +171,49 @@ class NoteCache:
         row = self._load_rows().get(path)
         return None if row is None else self._decode(path, row)
 
-    def _decode(self, path: str, row: _Row) -> Note | None:
+    def _decode(self, path: str, row: _Row, shared: Shared | None = None) -> Note | None:
         try:
-            note = note_from_wire(marshal.loads(row.wire))  # noqa: S302 - our own cache file
+            note = note_from_wire(marshal.loads(row.wire), shared)  # noqa: S302 - our own cache
         except (ValueError, EOFError, TypeError) as exc:
             log.warning("note cache entry for %s is damaged (%s); re-reading the note", path, exc)
             return None
         return note if note.path == path else None
 
-    def store(self, items: Iterable[tuple[FileStamp, Note]], *, keep: Iterable[str] | None) -> None:
-        """Record parsed notes and forget paths not in `keep` (None: forget nothing);
-        best effort."""
-        now_ns = time.time_ns()
-        records = []
-        for stamp, note in items:
-            try:
-                wire = marshal.dumps(note_to_wire(note))
-            except ValueError:  # a frontmatter value marshal cannot hold: just not cached
-                continue
-            records.append(
-                (
+    def store(
+        self, items: Iterable[tuple[FileStamp, Note, bytes | None]], *, keep: Iterable[str] | None
+    ) -> None:
+        """Record parsed notes (with their wire blob when the caller has it already) and forget
+        paths not in `keep` (None: forget nothing); best effort.
+
+        `items` may be produced while parsing: rows are written as they come, so their blobs
+        are never all held at once. `items` is always consumed to its end.
+        """
+        now_ns = time.time_ns()  # before the notes are read: a change while reading is doubtful
+
+        def records() -> Iterator[tuple[str, int, int, int, int, str, bytes]]:
+            for stamp, note, blob in items:
+                if blob is None:
+                    try:
+                        blob = marshal.dumps(note_to_wire(note))
+                    except ValueError:  # a frontmatter value marshal cannot hold: not cached
+                        continue
+                yield (
                     stamp.path,
                     stamp.size,
                     stamp.mtime_ns,
                     stamp.ctime_ns,
                     now_ns,
                     note.content_hash,
-                    wire,
+                    blob,
                 )
-            )
+
+        rows = records()
         present = None if keep is None else set(keep)
         stale = [] if present is None else [(p,) for p in self._load_rows() if p not in present]
-        if not records and not stale:
-            return
         try:
             with self._db:
                 self._db.executemany(
-                    "INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?, ?, ?)", records
+                    "INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?, ?, ?)", rows
                 )
                 self._db.executemany("DELETE FROM notes WHERE path = ?", stale)
         except sqlite3.OperationalError as exc:  # busy: another writer; the cache just lags
@@ -211,6 +221,9 @@ class NoteCache:
         except sqlite3.DatabaseError as exc:
             log.warning("note cache damaged while writing (%s); it will be rebuilt", exc)
             self._reset()
+        finally:
+            for _ in rows:  # what the caller produces must all be produced
+                pass
 
     def confirm(self, stamps: Iterable[FileStamp]) -> None:
         """Doubtful rows whose content the caller verified: recorded as checked now, so they

@@ -21,7 +21,7 @@ from vaultpartner.errors import VaultError
 from vaultpartner.index import FileEntry, VaultIndex
 from vaultpartner.note import Note, Unreadable, parse_note
 from vaultpartner.paths import is_hidden_name, is_markdown, nfc
-from vaultpartner.wire import dumps_notes, loads_notes
+from vaultpartner.wire import Shared, dumps_each, loads_each
 
 log = logging.getLogger(__name__)
 
@@ -147,13 +147,30 @@ def _too_large(found: FoundFile, max_bytes: int) -> Note:
 
 
 def _parse_chunk(chunk: Sequence[FoundFile], max_bytes: int) -> bytes:
-    return dumps_notes([read_note(found, max_bytes) for found in chunk])
+    return dumps_each([read_note(found, max_bytes) for found in chunk])
 
 
 def read_notes(
     found_notes: Sequence[FoundFile], *, max_bytes: int, jobs: int, progress: Progress | None = None
 ) -> Iterator[Note]:
     """Parse notes, across processes when there are many; yields in input order."""
+    for note, _blob in read_notes_wired(
+        found_notes, max_bytes=max_bytes, jobs=jobs, progress=progress
+    ):
+        yield note
+
+
+def read_notes_wired(
+    found_notes: Sequence[FoundFile],
+    *,
+    max_bytes: int,
+    jobs: int,
+    progress: Progress | None = None,
+    shared: Shared | None = None,
+) -> Iterator[tuple[Note, bytes | None]]:
+    """Like read_notes, each note with the wire blob a worker made of it (None when parsed
+    here): the note cache stores that blob as it is. `shared`: equal link texts decoded
+    once (see wire.Shared)."""
     total = len(found_notes)
     if (
         jobs <= 1
@@ -161,21 +178,22 @@ def read_notes(
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
         for done, found in enumerate(found_notes, 1):
-            yield read_note(found, max_bytes)
+            yield read_note(found, max_bytes), None
             if progress and done % 100 == 0:
                 progress(done, total)
         if progress:
             progress(total, total)
         return
     chunks = [found_notes[i : i + _CHUNK] for i in range(0, total, _CHUNK)]
+    shared = shared if shared is not None else Shared()
     # fork: workers inherit the imported modules, so start-up costs milliseconds, not seconds.
     context = multiprocessing.get_context("fork")
     done = 0
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         for data in pool.map(_parse_chunk, chunks, [max_bytes] * len(chunks)):
-            notes = loads_notes(data)
-            yield from notes
-            done += len(notes)
+            items = loads_each(data, shared)
+            yield from items
+            done += len(items)
             if progress:
                 progress(done, total)
 
@@ -258,7 +276,7 @@ def reparse(
     """Notes this process just wrote, parsed again (or derived by `derive` from what it knew
     before) and remembered in the note cache, so the next command does not parse them. Each
     file is stat'ed before it is read: a change after that has another timestamp."""
-    stamped: list[tuple[FileStamp, Note]] = []
+    stamped: list[tuple[FileStamp, Note, bytes | None]] = []
     notes: dict[str, Note] = {}
     with bulk_allocation():
         for rel, os_path in files:  # (vault-relative path, its name on disk)
@@ -274,7 +292,7 @@ def reparse(
             notes[rel] = note
             if note.unreadable is None:
                 stamp = FileStamp(rel, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
-                stamped.append((stamp, note))
+                stamped.append((stamp, note, None))
     if cache is not None:
         cache.store(stamped, keep=None)
     return notes
@@ -303,7 +321,8 @@ def _through_cache(
     """Cached notes where the file is unchanged; parse only the rest, then remember them."""
     by_path = {found.rel: found for found in found_notes}
     stamps = (_stamp(found) for found in found_notes if not found.placeholder)
-    hits, misses, doubtful = cache.lookup(stamps)
+    shared = Shared()  # one object for equal link texts, cached or parsed now
+    hits, misses, doubtful = cache.lookup(stamps, shared=shared)
     to_parse = [by_path[stamp.path] for stamp in misses]
     to_parse += [found for found in found_notes if found.placeholder]
     confirmed: list[FileStamp] = []  # marked checked so they stop being doubtful
@@ -314,13 +333,19 @@ def _through_cache(
         else:
             hits[path] = accepted
             confirmed.append(_stamp(by_path[path]))
-    parsed = list(read_notes(to_parse, max_bytes=max_bytes, jobs=jobs, progress=progress))
-    fresh = [
-        (_stamp(found), note)
-        for found, note in zip(to_parse, parsed, strict=True)
-        if not found.placeholder
-    ]
-    cache.store(fresh, keep=by_path)
+    parsed: list[Note] = []
+
+    def fresh() -> Iterator[tuple[FileStamp, Note, bytes | None]]:
+        # Rows are stored while the workers parse, so their blobs are never all held at once.
+        wired = read_notes_wired(
+            to_parse, max_bytes=max_bytes, jobs=jobs, progress=progress, shared=shared
+        )
+        for found, (note, blob) in zip(to_parse, wired, strict=True):
+            parsed.append(note)
+            if not found.placeholder:
+                yield _stamp(found), note, blob
+
+    cache.store(fresh(), keep=by_path)
     cache.confirm(confirmed)
     merged = {**hits, **{note.path: note for note in parsed}}
     return [merged[found.rel] for found in found_notes]

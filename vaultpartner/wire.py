@@ -2,14 +2,15 @@
 
 Pickling tens of thousands of small objects dominated a parallel cold audit; `marshal` of
 plain tuples is several times faster both ways. Frontmatter holds only YAML's safe types,
-which marshal supports, except explicit `!!timestamp` values: `dumps_notes` then falls back
-to pickle for that batch.
+which marshal supports, except explicit `!!timestamp` values: `dumps_each` then falls back
+to pickle for that note.
 """
 
 from __future__ import annotations
 
 import marshal
 import pickle
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,25 @@ from vaultpartner.note import FrontmatterError, Link, Note, Unreadable
 _MARSHAL, _PICKLE = b"M", b"P"
 # tuple.__new__ builds a NamedTuple from its field tuple without a Python-level __new__.
 _new: Any = tuple.__new__
+
+
+class Shared:
+    """Equal link texts decoded once per load, then shared by every link that has them.
+
+    A vault has many more links than distinct targets (ten times more in the benchmark
+    vaults); each copy would cost its own tuple and strings, for the whole run.
+    """
+
+    __slots__ = ("texts",)
+
+    def __init__(self) -> None:
+        self.texts: dict[tuple[str, str, str | None], LinkText] = {}
+
+    def text(self, fields: tuple[str, str, str | None]) -> LinkText:
+        found = self.texts.get(fields)
+        if found is None:
+            found = self.texts[fields] = _new(LinkText, fields)
+        return found
 
 
 def note_to_wire(note: Note) -> tuple[Any, ...]:
@@ -46,9 +66,19 @@ def note_to_wire(note: Note) -> tuple[Any, ...]:
     )
 
 
-def note_from_wire(wire: Sequence[Any]) -> Note:
+def note_from_wire(wire: Sequence[Any], shared: Shared | None = None) -> Note:
     (path, size, digest, bom, newline, has_fm, frontmatter, fm_error, body_start, body_line,
      links, headings, block_ids, aliases, tags, unreadable, confidential) = wire  # fmt: skip
+    if shared is None:
+        decoded = tuple(
+            _new(Link, (*link[:3], _new(LinkText, link[3]), *link[4:])) for link in links
+        )
+    else:
+        text, intern = shared.text, sys.intern
+        decoded = tuple(
+            _new(Link, (*link[:3], text(link[3]), *link[4:8], intern(link[8]), *link[9:]))
+            for link in links
+        )
     return Note(
         path=path,
         size=size,
@@ -60,7 +90,7 @@ def note_from_wire(wire: Sequence[Any]) -> Note:
         frontmatter_error=None if fm_error is None else FrontmatterError(*fm_error),
         body_start=body_start,
         body_line=body_line,
-        links=tuple(_new(Link, (*link[:3], _new(LinkText, link[3]), *link[4:])) for link in links),
+        links=decoded,
         headings=tuple(_new(Heading, heading) for heading in headings),
         block_ids=frozenset(block_ids),
         aliases=tuple(aliases),
@@ -70,18 +100,26 @@ def note_from_wire(wire: Sequence[Any]) -> Note:
     )
 
 
-def dumps_notes(notes: Sequence[Note]) -> bytes:
-    wires = [note_to_wire(note) for note in notes]
-    try:
-        return _MARSHAL + marshal.dumps(wires)
-    except ValueError:  # a value marshal does not know (e.g. a YAML !!timestamp)
-        return _PICKLE + pickle.dumps(wires, protocol=pickle.HIGHEST_PROTOCOL)
+def dumps_each(notes: Sequence[Note]) -> bytes:
+    """Notes as a list of (marshal blob or None, pickle blob or None), one per note: the main
+    process hands each marshal blob to the note cache as it is, without encoding it again."""
+    items: list[tuple[bytes | None, bytes | None]] = []
+    for note in notes:
+        wire = note_to_wire(note)
+        try:
+            items.append((marshal.dumps(wire), None))
+        except ValueError:  # a value marshal does not know (e.g. a YAML !!timestamp)
+            items.append((None, pickle.dumps(wire, protocol=pickle.HIGHEST_PROTOCOL)))
+    return marshal.dumps(items)
 
 
-def loads_notes(data: bytes) -> list[Note]:
-    """Inverse of dumps_notes."""
-    body = data[1:]
-    # Only ever our own bytes, from our own worker processes or cache.
-    loader = marshal.loads if data[:1] == _MARSHAL else pickle.loads
-    wires = loader(body)
-    return [note_from_wire(wire) for wire in wires]
+def loads_each(data: bytes, shared: Shared | None = None) -> list[tuple[Note, bytes | None]]:
+    """Inverse of dumps_each: each note with its marshal blob (None when it has none)."""
+    # Only ever bytes our own worker processes made.
+    found: list[tuple[Note, bytes | None]] = []
+    for blob, pickled in marshal.loads(data):  # noqa: S302
+        if blob is not None:
+            found.append((note_from_wire(marshal.loads(blob), shared), blob))  # noqa: S302
+        else:
+            found.append((note_from_wire(pickle.loads(pickled), shared), None))  # noqa: S301
+    return found
