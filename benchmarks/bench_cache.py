@@ -15,6 +15,7 @@ For each size it generates a vault (benchmarks/generate_vault.py, seed 1; reused
 
 Printed beside each: the targets of issue 6 and the ratios to the I/O floor (reading every note
 plus a regex count of `[[`) and to a plain stat walk. Peak RSS is summed over the process tree.
+Commands run with vaultpartner's bytecode compiled once, as a pip-installed package has it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,14 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from bench_audit import best_of, floor_read, run_audit_once, stat_walk, warm_cache  # noqa: E402
+from bench_audit import (  # noqa: E402
+    best_of,
+    floor_read,
+    installed_env,
+    run_audit_once,
+    stat_walk,
+    warm_cache,
+)
 from generate_vault import generate  # noqa: E402
 
 TARGETS = {
@@ -44,8 +52,7 @@ RSS_TARGET_MB = {10_000: 300.0, 50_000: 500.0}
 def audit(vault: Path, state: Path, *extra: str) -> tuple[float, float]:
     argv = [sys.executable, "-m", "vaultpartner", "--state-dir", str(state), "audit", str(vault)]
     argv += ["--format", "json", "--output", os.devnull, *extra]
-    env = dict(os.environ)
-    run = run_audit_once(argv, env)
+    run = run_audit_once(argv, installed_env())
     if not run.ok:
         sys.stderr.write(run.stderr[-4000:])
         raise SystemExit(f"audit failed with exit code {run.returncode}")

@@ -38,6 +38,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
+from bench_audit import installed_env  # noqa: E402
 from generate_vault import generate  # noqa: E402
 
 from vaultpartner.apply import Applier  # noqa: E402
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-mv-"))
     vault = args.vault or work / "vault"
     env = {
-        **os.environ,
+        **installed_env(),
         "XDG_STATE_HOME": str(work / "xdg-state"),
         "XDG_CACHE_HOME": str(work / "xdg-cache"),
         "PYTHONPATH": str(ROOT),
