@@ -250,6 +250,37 @@ def test_without_a_move_event_a_changed_file_under_a_new_name_is_no_rename(vault
     assert h.text("Links.md") == LINKS
 
 
+def test_a_rename_undone_by_a_checkout_of_older_content_takes_the_links_back(
+    vault: Path,
+) -> None:
+    """Soak finding: a checkout of a commit from before the rename brought the old name back
+    with older content, and removed the new name: the links just rewritten to the new name
+    were left pointing at nothing. A recent rename undone is a rename back, whatever the
+    content."""
+    h = Harness(vault)
+    os.rename(vault / "Old.md", vault / "New.md")
+    h.handle("Old.md", "New.md")
+    assert h.text("Links.md") == LINKS_AFTER
+    h.clock.now += 5
+    (vault / "New.md").unlink()
+    (vault / "Old.md").write_text(OLD_BODY + "as it was in an older commit\n", encoding="utf-8")
+    said = h.handle("Old.md", "New.md")
+    assert "noticed a rename: New.md -> Old.md" in said
+    assert h.text("Links.md") == LINKS
+
+
+def test_an_old_name_back_long_after_the_rename_is_a_new_note(vault: Path) -> None:
+    h = Harness(vault)
+    os.rename(vault / "Old.md", vault / "New.md")
+    h.handle("Old.md", "New.md")
+    h.clock.now += 600
+    (vault / "New.md").unlink()
+    (vault / "Old.md").write_text("# Another note\n", encoding="utf-8")
+    said = h.handle("Old.md", "New.md")
+    assert not any("noticed a rename" in line for line in said)
+    assert h.text("Links.md") == LINKS_AFTER
+
+
 def test_a_jetbrains_safe_write_is_no_rename(vault: Path) -> None:
     h = Harness(vault)
     (vault / "Old.md___jb_tmp___").write_text(OLD_BODY + "edited\n", encoding="utf-8")

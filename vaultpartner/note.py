@@ -157,9 +157,9 @@ def _parse_text(path: str, text: str, *, size: int, digest: str, bom: bool) -> N
     body_line_index = lines.position(body_start)[0] - 1
     body_links, headings, block_ids = _parse_body(text, body_start, body_line_index, lines)
     links.extend(body_links)
-    secret = bool(_CONFIDENTIAL_MARK.search(text)) or _truthy(
-        (frontmatter or {}).get("confidential")
-    )
+    # Both marks need "[!" or "%%": testing for those first spares most notes the regex.
+    marked = ("[!" in text or "%%" in text) and bool(_CONFIDENTIAL_MARK.search(text))
+    secret = marked or _truthy((frontmatter or {}).get("confidential"))
     return Note(
         path=path,
         size=size,
@@ -226,7 +226,7 @@ def _parse_body(
         if inline.heading_level and not (comments and _inside(comments, start)):
             line = body_line_index + inline.first_line + 1
             headings.append(Heading(inline.heading_level, inline.content.strip(), line))
-        found = _BLOCK_ID.search(inline.content.rstrip())
+        found = _BLOCK_ID.search(inline.content.rstrip()) if "^" in inline.content else None
         # The id sits at the end of the block: it counts unless that spot is in a comment.
         if found and not (comments and _inside(comments, _last_char(text, start, end))):
             block_ids.add(found.group(1).lower())

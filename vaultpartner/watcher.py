@@ -33,6 +33,7 @@ from vaultpartner.moving import moved_index
 from vaultpartner.note import Note, parse_note
 from vaultpartner.paths import folder_of, is_markdown, is_sync_conflict, nfc
 from vaultpartner.plan import FileEdit, Plan
+from vaultpartner.renamepairs import EMPTY_IDENTITY, Batch, fresh_links, pair_renames
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.vaultfs import walk_vault
 from vaultpartner.watchcore import (
@@ -53,7 +54,6 @@ _REPORT_GONE_MAX = 20
 PLACEHOLDER = "placeholder"
 SPLIT_RENAME_SECONDS = 10.0  # how long a file gone may still turn out to have been renamed
 RESTORED_SECONDS = 30.0  # how long a path gone counts as given back when a rename reuses it
-EMPTY_IDENTITY = content_hash(b"")
 # git's merge/rebase/stash conflict markers ("=======" alone is also a Setext underline).
 _CONFLICT_MARKERS = re.compile(rb"^(?:<{7}|>{7})(?: |\r?$)", re.MULTILINE)
 
@@ -94,7 +94,7 @@ class Pending:
 
     renames: dict[str, str]
     sources: set[str] | None
-    fresh: dict[str, set[str]] = field(default_factory=dict)  # never rewritten (_fresh_links)
+    fresh: dict[str, set[str]] = field(default_factory=dict)  # see renamepairs.fresh_links
 
 
 @dataclass
@@ -113,9 +113,11 @@ class Engine:
     conflicted: set[str] = field(default_factory=set)  # notes with git conflict markers, told
     told: set[tuple[str, str]] = field(default_factory=set)  # one-time messages already said
     paused_reason: str | None = None
-    # content identity -> (path, when) of files gone in recent batches (see _split_renames)
+    # content identity -> (path, when) of files gone in recent batches (renamepairs._split_renames)
     gone_recently: dict[str, tuple[str, float]] = field(default_factory=dict)
     gone_paths: dict[str, float] = field(default_factory=dict)  # path -> when it went
+    # new path -> (old path, when) of renames noticed lately, to know one undone
+    recent_renames: dict[str, tuple[str, float]] = field(default_factory=dict)
     needs_rescan: bool = False
     batches: int = 0
     _said_blocked: str | None = None
@@ -285,8 +287,26 @@ class Engine:
             for identity, (path, when) in self.gone_recently.items()
             if now - when <= SPLIT_RENAME_SECONDS
         }
-        renames = self._renames(removed, added)
-        renames.update(self._reported_moves(moves, removed, added, renames))
+        self.recent_renames = {
+            new: (old, when)
+            for new, (old, when) in self.recent_renames.items()
+            if now - when <= RESTORED_SECONDS
+        }
+        batch = Batch(
+            removed,
+            {rel: seen.identity for rel, seen in added.items()},
+            self.identities,
+            self.index.files,
+            self.gone_recently,
+            moves,
+            {new: old for new, (old, _) in self.recent_renames.items()},
+        )
+        renames, shared = pair_renames(batch)
+        for old, new in renames.items():
+            self.recent_renames.pop(old, None)
+            self.recent_renames[new] = (old, now)
+        for old in shared:
+            self.say(f"several files share the content of {old}; not guessing a rename")
         self.gone_recently = {
             identity: entry
             for identity, entry in self.gone_recently.items()
@@ -314,7 +334,7 @@ class Engine:
             self.ours.pop(rel, None)
         for rel, seen in added.items():
             self.identities[rel] = seen.identity
-        fresh = self._fresh_links(before, added, renames)
+        fresh = fresh_links(before, {rel: seen.note for rel, seen in added.items()}, renames)
         for old, new in renames.items():
             self.say(f"noticed a rename: {old} -> {new}")
         gone = [rel for rel in removed if rel not in renames]
@@ -349,93 +369,6 @@ class Engine:
             self.say(f"noticed a rename: {old} -> {new}")
         if live:
             self._rewrite(live, None, first=True, fresh={})
-
-    @staticmethod
-    def _fresh_links(
-        before: VaultIndex, added: dict[str, Seen], renames: dict[str, str]
-    ) -> dict[str, set[str]]:
-        """The link texts each note changed in this batch gained (a moved note: none).
-
-        Whoever wrote them (git checking out another commit, Obsidian, sync, the user) wrote
-        them for the vault as it is now, not as it was before the renames seen in the same
-        batch: they are never rewritten for those renames (catalogue 38).
-        """
-        moved_in = set(renames.values())
-        fresh: dict[str, set[str]] = {}
-        for rel, seen in added.items():
-            if rel in moved_in or seen.note is None:
-                continue
-            old_note = before.notes.get(rel)
-            old_raws = {link.raw for link in old_note.links} if old_note is not None else set()
-            gained = {link.raw for link in seen.note.links} - old_raws
-            if gained:
-                fresh[rel] = gained
-        return fresh
-
-    def _renames(self, removed: list[str], added: dict[str, Seen]) -> dict[str, str]:
-        """old -> new where exactly one vanished file and one new file share their content."""
-        by_identity: dict[str, list[str]] = {}
-        for rel, seen in added.items():
-            # A file seen while still empty (a copy's create event comes before its bytes)
-            # is still arriving when its content shows up (catalogue 20).
-            if rel not in self.index.files or self.identities.get(rel) == EMPTY_IDENTITY:
-                by_identity.setdefault(seen.identity, []).append(rel)
-        vanished: dict[str, list[str]] = {}
-        for rel in removed:
-            known = self.identities.get(rel)
-            if known is not None:
-                vanished.setdefault(known, []).append(rel)
-        renames: dict[str, str] = {}
-        for identity, olds in vanished.items():
-            news = by_identity.get(identity, [])
-            if len(olds) == 1 and len(news) == 1 and not is_sync_conflict(news[0]):
-                renames[olds[0]] = news[0]
-            elif olds and news:
-                self.say(f"several files share the content of {olds[0]}; not guessing a rename")
-        renames.update(self._split_renames(by_identity, vanished))
-        return renames
-
-    @staticmethod
-    def _reported_moves(
-        moves: Sequence[tuple[str, str]],
-        removed: list[str],
-        added: dict[str, Seen],
-        renames: dict[str, str],
-    ) -> dict[str, str]:
-        """Renames the observer reported whose file changed again before the batch looked
-        (renamed, then edited at once: the contents no longer pair them up). Chains of moves
-        in one batch are followed to where the file is now."""
-        following = dict(moves)
-        taken = set(renames.values())
-        found: dict[str, str] = {}
-        for old in removed:
-            if old in renames or old not in following:
-                continue
-            new, visited = old, {old}
-            while new in following and following[new] not in visited:
-                new = following[new]
-                visited.add(new)
-            if new != old and new in added and new not in taken and not is_sync_conflict(new):
-                found[old] = new
-                taken.add(new)
-        return found
-
-    def _split_renames(
-        self, by_identity: dict[str, list[str]], vanished: dict[str, list[str]]
-    ) -> dict[str, str]:
-        """Renames whose two halves fell into different batches: a rescan that listed the
-        folder before the rename and looked at the file after it sees only the old name go;
-        the new name comes with the next batch. Matched within SPLIT_RENAME_SECONDS, when
-        exactly one new file has the content of one file gone a moment ago."""
-        renames: dict[str, str] = {}
-        for identity, news in by_identity.items():
-            earlier = self.gone_recently.get(identity)
-            if earlier is None or identity in vanished or len(news) != 1:
-                continue
-            old, (new,) = earlier[0], news
-            if old != new and old not in self.index.files and not is_sync_conflict(new):
-                renames[old] = new
-        return renames
 
     def _report_gone(self, before: VaultIndex, gone: list[str]) -> None:
         reported = 0
