@@ -281,6 +281,20 @@ def test_an_old_name_back_long_after_the_rename_is_a_new_note(vault: Path) -> No
     assert h.text("Links.md") == LINKS_AFTER
 
 
+def test_links_are_never_kept_on_a_note_created_in_the_renames_batch(tmp_path: Path) -> None:
+    """Soak finding: a checkout renamed one `Same` back and created another in one batch;
+    `[[Same]]` was judged as opening the created one "before" and pinned to it."""
+    root = make_vault(tmp_path / "vault", {"A/Same r1.md": "# Same\n", "L.md": "See [[Same]].\n"})
+    h = Harness(root)
+    os.rename(root / "A/Same r1.md", root / "Same.md")
+    (root / "Long/Path").mkdir(parents=True)
+    (root / "Long/Path/Same.md").write_text("# Another\n", encoding="utf-8")
+    said = h.handle("A/Same r1.md", "Same.md", "Long/Path/Same.md")
+    assert "noticed a rename: A/Same r1.md -> Same.md" in said
+    assert h.text("L.md") == "See [[Same]].\n"
+    assert h.writes == []
+
+
 def test_a_jetbrains_safe_write_is_no_rename(vault: Path) -> None:
     h = Harness(vault)
     (vault / "Old.md___jb_tmp___").write_text(OLD_BODY + "edited\n", encoding="utf-8")

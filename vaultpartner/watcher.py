@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -359,7 +359,12 @@ class Engine:
                     if renames.get(new, new) != old
                 }
             self.pending = [item for item in self.pending if item.renames]
-            self._rewrite(renames, None, first=True, fresh=fresh, restored=restored)
+            created = [
+                rel for rel in added if rel not in before.files and rel not in renames.values()
+            ]
+            self._rewrite(
+                renames, None, first=True, fresh=fresh, restored=restored, created=created
+            )
 
     def follow(self, renames: dict[str, str]) -> None:
         """Renames found outside the event stream (made while the watcher started up): their
@@ -392,9 +397,14 @@ class Engine:
 
     # -- writing -----------------------------------------------------------------------------
     def _plan_links(
-        self, renames: dict[str, str]
+        self, renames: dict[str, str], created: Collection[str] = ()
     ) -> tuple[dict[str, str], list[LinkChange], list[SkippedLink]]:
-        """The link changes the renames need in the index of now (notes' current content)."""
+        """The link changes the renames need in the index of now (notes' current content).
+
+        `created`: files new in the renames' own batch; links are judged as they resolved
+        before it, so none is kept on a note that did not exist yet (soak: a checkout that
+        brought back two same-named notes pinned links to the farther one).
+        """
         files = self.index.files
         live = {
             old: new
@@ -406,6 +416,8 @@ class Engine:
         unmoved = {new: old for old, new in live.items()}
         # The index as it is, but with the renamed files back under their old names.
         start = moved_index(self.index, unmoved)
+        if created:
+            start = start.updated(removed=[path for path in created if path in start.files])
         changes, skipped = plan_rename_links(
             start,
             self.index,
@@ -423,8 +435,9 @@ class Engine:
         first: bool,
         fresh: dict[str, set[str]],
         restored: set[str] | frozenset[str] = frozenset(),
+        created: Collection[str] = (),
     ) -> None:
-        live, changes, skipped = self._plan_links(renames)
+        live, changes, skipped = self._plan_links(renames, created)
         if restored:
             changes = [c for c in changes if not self._back_to_restored(c, live, restored)]
         if first:
