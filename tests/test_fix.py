@@ -407,3 +407,21 @@ def test_a_rename_while_fix_writes_hubs_is_fixed_next_time(
     monkeypatch.setattr(fixcmd, "_apply_hubs", apply_hubs)
     second = fix(vault)
     assert read_vault(vault)["A.md"] == b"[[New]]\n", second.output
+
+
+def test_a_rename_fix_followed_then_undone_by_a_checkout_takes_the_links_back(
+    tmp_path: Path,
+) -> None:
+    """Soak finding: a checkout of a commit from before a rename, right after the links were
+    rewritten (and the watcher killed): the old name is back with older content, the new one
+    gone. `fix` remembers the renames it followed, and takes the links back."""
+    vault = make_vault(tmp_path / "v", {"Old.md": OLD, "A.md": LINKS})
+    audit(vault)
+    os.rename(vault / "Old.md", vault / "New.md")
+    assert fix(vault).exit_code == 0
+    assert read_vault(vault)["A.md"] == LINKS_FIXED.encode()
+    (vault / "New.md").unlink()
+    (vault / "Old.md").write_text(OLD + "older\n", encoding="utf-8")
+    result = fix(vault)
+    assert result.exit_code == 0, result.output
+    assert read_vault(vault)["A.md"] == LINKS.encode()

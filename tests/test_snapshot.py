@@ -12,10 +12,12 @@ from conftest import make_vault, read_vault
 
 from vaultpartner.cli import main
 from vaultpartner.snapshot import (
+    RECENT_RENAME_SECONDS,
     SNAPSHOT_FILE,
     build_snapshot,
     load_snapshot,
     save_snapshot,
+    with_recent_renames,
 )
 from vaultpartner.state import vault_state_dir
 from vaultpartner.vaultfs import load_vault
@@ -112,3 +114,25 @@ def test_fix_with_a_damaged_snapshot_changes_nothing(
     assert "ignoring the index snapshot" in caplog.text
     assert read_vault(vault)["A.md"] == b"[[Old]]\n"
     assert load_snapshot(_snapshot_path(vault).parent, vault) is not None  # saved afresh
+
+
+def test_recent_renames_are_kept_an_hour_and_follow_a_note_renamed_again(tmp_path: Path) -> None:
+    import time
+
+    vault = make_vault(tmp_path / "v", FILES)
+    state = tmp_path / "state"
+    state.mkdir()
+    now = time.time()
+    first = with_recent_renames(
+        build_snapshot(load_vault(vault, max_bytes=1 << 20)),
+        None,
+        {"B.md": ("A.md", now - 10), "Y.md": ("X.md", now - RECENT_RENAME_SECONDS - 5)},
+        now,
+    )
+    assert dict(first.recent_renames) == {"B.md": ("A.md", now - 10)}
+    second = with_recent_renames(first, first, {"C.md": ("B.md", now)}, now)
+    assert dict(second.recent_renames) == {"C.md": ("B.md", now)}
+    save_snapshot(state, vault, second)
+    loaded = load_snapshot(state, vault)
+    assert loaded is not None
+    assert dict(loaded.recent_renames) == {"C.md": ("B.md", now)}

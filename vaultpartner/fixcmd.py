@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import re
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -178,7 +179,8 @@ def run_fix(
             after = _after_writes(after, hub_report)
     _list(listed, result.notices, declined, language)
     complete = not failed and not declined
-    record_snapshot(session, after, handled=complete)
+    followed = {new: (old, time.time()) for old, new in result.renames.items()}
+    record_snapshot(session, after, handled=complete, noticed=followed)
     problems = failed or declined or listed or result.notices or hub_failed
     return EXIT_FINDINGS if problems else EXIT_OK
 

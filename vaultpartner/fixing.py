@@ -26,7 +26,7 @@ from vaultpartner.note import Link
 from vaultpartner.paths import is_markdown, is_sync_conflict, name_of, stem_of
 from vaultpartner.plan import FileEdit, Plan
 from vaultpartner.scan import ScanResult, ScanState, scan_region
-from vaultpartner.snapshot import Headings, Snapshot
+from vaultpartner.snapshot import FileRecord, Headings, Snapshot
 from vaultpartner.suggest import fold
 
 LINK_CODES = frozenset(
@@ -74,6 +74,7 @@ def detect_renames(
         if record.identity and record.size and _key(record.size, record.identity) in by_key:
             by_key[_key(record.size, record.identity)][1].append(record.path)
     renames, uncertain = _match(list(by_key.values()))
+    renames.update(_undone(before, now, gone, new, renames))
     said = [
         command_message(
             "fix-uncertain", language, old=old, count=len(news), news=", ".join(sorted(news))
@@ -81,6 +82,28 @@ def detect_renames(
         for old, news in sorted(uncertain.items())
     ]
     return Detected(renames, said)
+
+
+def _undone(
+    before: Snapshot,
+    now: Snapshot,
+    gone: list[FileRecord],
+    new: Mapping[str, FileRecord],
+    renames: Mapping[str, str],
+) -> dict[str, str]:
+    """Recent renames undone: the new name gone and the old name back, whatever the content
+    (a git checkout of a commit from before the rename brings older content)."""
+    taken = set(renames.values())
+    found: dict[str, str] = {}
+    for record in gone:
+        remembered = before.recent_renames.get(record.path)
+        if remembered is None or record.path in renames:
+            continue
+        old = remembered[0]
+        if old in new and old not in taken and not is_sync_conflict(old) and old in now.files:
+            found[record.path] = old
+            taken.add(old)
+    return found
 
 
 def _match(

@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import secrets
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 
 SNAPSHOT_FILE = "snapshot.json"
 SNAPSHOT_VERSION = 1
+# How long a rename is remembered: a checkout that brings the old name back (with older
+# content) within this time undoes it (see fixing.detect_renames).
+RECENT_RENAME_SECONDS = 3600.0
 _EDGE = 64 * 1024
 _SF_DATALESS = 0x40000000  # macOS cloud placeholder: reading it would block
 
@@ -66,6 +70,8 @@ class Snapshot:
     later_identities: Mapping[str, frozenset[str]] = field(default_factory=lambda: _frozen({}))
     # The newest journal run when it was saved: later runs are the ones it may have missed.
     journal_through: str | None = None
+    # Renames noticed lately (by the watcher or `fix`): new path -> (old path, unix time).
+    recent_renames: Mapping[str, tuple[str, float]] = field(default_factory=lambda: _frozen({}))
 
     def identities(self, record: FileRecord) -> frozenset[str]:
         """The record's identity and any later one the journal knows of."""
@@ -143,6 +149,9 @@ def _encode(snapshot: Snapshot, vault: str) -> bytes:
         "files": files,
         "pending_renames": dict(sorted(snapshot.pending_renames.items())),
         "journal_through": snapshot.journal_through,
+        "recent_renames": {
+            new: [old, when] for new, (old, when) in sorted(snapshot.recent_renames.items())
+        },
         "pending_headings": {
             path: [list(item) for item in headings]
             for path, headings in sorted(snapshot.pending_headings.items())
@@ -229,7 +238,45 @@ def _decode(data: bytes, vault: str) -> Snapshot:
         _frozen(renames),
         _frozen({str(path): _headings(value) for path, value in headings.items()}),
         journal_through=through,
+        recent_renames=_frozen(_recent(document.get("recent_renames", {}))),
     )
+
+
+def _recent(value: object) -> dict[str, tuple[str, float]]:
+    if not isinstance(value, dict):
+        raise _Damaged("recent_renames is not a map")
+    recent: dict[str, tuple[str, float]] = {}
+    for new, item in value.items():
+        if not (
+            isinstance(new, str)
+            and isinstance(item, list)
+            and len(item) == 2
+            and isinstance(item[0], str)
+            and isinstance(item[1], int | float)
+        ):
+            raise _Damaged("a recent rename is not [old path, time]")
+        recent[new] = (item[0], float(item[1]))
+    return recent
+
+
+def with_recent_renames(
+    snapshot: Snapshot,
+    previous: Snapshot | None,
+    noticed: Mapping[str, tuple[str, float]],
+    now: float,
+) -> Snapshot:
+    """The snapshot remembering the renames noticed lately: the previous snapshot's, then
+    `noticed` (new path -> (old path, time)), those older than RECENT_RENAME_SECONDS dropped."""
+    recent = dict(previous.recent_renames) if previous is not None else {}
+    for new, (old, when) in noticed.items():
+        recent.pop(old, None)  # renamed again: remembered under its newest name
+        recent[new] = (old, when)
+    kept = {
+        new: (old, when)
+        for new, (old, when) in recent.items()
+        if now - when <= RECENT_RENAME_SECONDS and old != new
+    }
+    return dataclasses.replace(snapshot, recent_renames=_frozen(kept))
 
 
 def with_journal(snapshot: Snapshot, runs: Iterable[RunRecord]) -> Snapshot:
@@ -286,9 +333,10 @@ def load_snapshot(state_dir: Path, vault_root: Path) -> Snapshot | None:
         log.warning("ignoring the index snapshot %s: %s", target, exc.strerror or exc)
         return None
     try:
-        return _decode(data, vault_key(vault_root))
+        snapshot = _decode(data, vault_key(vault_root))
     except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError and _Damaged included
         log.warning(
             "ignoring the index snapshot %s: damaged or from another version (%s)", target, exc
         )
         return None
+    return with_recent_renames(snapshot, None, snapshot.recent_renames, time.time())

@@ -321,7 +321,9 @@ class WatchLoop:
         from vaultpartner.snaprecord import record_snapshot
 
         index = self.engine.index
-        record_snapshot(self.session, _as_loaded(self.session, index))
+        record_snapshot(
+            self.session, _as_loaded(self.session, index), noticed=self.engine.recent_renames
+        )
         self._snapshot_of, self._snapshot_at = index, now
 
     def _retry(self) -> None:
@@ -415,6 +417,7 @@ def run_watch(
             say=tell,
         )
         engine = start_engine(session, clock=wall, report_only=options.report_only, say=tell)
+        engine.recent_renames.update(_recent_renames(session))
         engine.follow(renames_while_starting(session, engine.index))
         if options.once:
             engine.handle((), rescan=True)
@@ -440,6 +443,16 @@ def renames_while_starting(session: app.Session, index: VaultIndex) -> dict[str,
         return {}
     now = build_snapshot(_as_loaded(session, index), before)
     return detect_renames(before, now).renames
+
+
+def _recent_renames(session: app.Session) -> dict[str, tuple[str, float]]:
+    """Renames followed lately by an earlier watcher or `fix` (so one undone by a checkout
+    right after a restart still takes its links back)."""
+    from vaultpartner.snapshot import load_snapshot
+
+    state = ensure_vault_state_dir(session.root, override=session.state_override)
+    before = load_snapshot(state, session.root)
+    return {} if before is None else dict(before.recent_renames)
 
 
 def _as_loaded(session: app.Session, index: VaultIndex) -> LoadedVault:
