@@ -554,6 +554,26 @@ def test_a_name_given_back_a_moment_after_it_went_keeps_the_links_that_opened_it
     assert h.writes == []
 
 
+def test_a_rename_undone_after_a_restart_keeps_the_links_that_opened_the_name(
+    tmp_path: Path,
+) -> None:
+    """Soak finding: the watcher that saw `A/Same` renamed was killed; the next one, which
+    remembers the rename from the snapshot, saw a checkout undo it. Links that opened the
+    other `Same` only meanwhile go back to `A/Same`, not pinned to the other one."""
+    root = make_vault(
+        tmp_path / "vault",
+        {"X/Tmp.md": "# Near\n", "Far/Away/Same.md": "# Far\n", "L.md": "See [[Same]].\n"},
+    )
+    h = Harness(root)
+    h.engine.recent_renames["X/Tmp.md"] = ("A/Same.md", h.clock.now - 5)
+    (root / "A").mkdir()
+    os.rename(root / "X/Tmp.md", root / "A/Same.md")
+    said = h.handle("X/Tmp.md", "A/Same.md")
+    assert "noticed a rename: X/Tmp.md -> A/Same.md" in said
+    assert h.text("L.md") == "See [[Same]].\n"
+    assert h.writes == []
+
+
 def test_a_name_reused_long_after_it_went_keeps_links_on_the_note_they_open(
     tmp_path: Path,
 ) -> None:

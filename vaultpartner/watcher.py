@@ -302,6 +302,10 @@ class Engine:
             {new: old for new, (old, _) in self.recent_renames.items()},
         )
         renames, shared = pair_renames(batch)
+        # Names given back by renames that undo recent ones (remembered across restarts).
+        undoing = {
+            new for old, new in renames.items() if self.recent_renames.get(old, ("",))[0] == new
+        }
         for old, new in renames.items():
             self.recent_renames.pop(old, None)
             self.recent_renames[new] = (old, now)
@@ -315,7 +319,7 @@ class Engine:
         self.gone_paths = {
             path: when for path, when in self.gone_paths.items() if now - when <= RESTORED_SECONDS
         }
-        given_back = {new for new in renames.values() if new in self.gone_paths}
+        given_back = undoing | {new for new in renames.values() if new in self.gone_paths}
         for rel in removed:
             identity = self.identities.get(rel)
             if rel not in renames and identity and identity != EMPTY_IDENTITY:
