@@ -321,8 +321,9 @@ def _through_cache(
     """Cached notes where the file is unchanged; parse only the rest, then remember them."""
     by_path = {found.rel: found for found in found_notes}
     stamps = (_stamp(found) for found in found_notes if not found.placeholder)
-    shared = Shared()  # one object for equal link texts, cached or parsed now
-    hits, misses, doubtful = cache.lookup(stamps, shared=shared)
+    # Equal link texts shared only among the notes parsed now (cold runs, where memory
+    # peaks): decoding cached notes through the memo would cost more time than it saves.
+    hits, misses, doubtful = cache.lookup(stamps)
     to_parse = [by_path[stamp.path] for stamp in misses]
     to_parse += [found for found in found_notes if found.placeholder]
     confirmed: list[FileStamp] = []  # marked checked so they stop being doubtful
@@ -337,9 +338,7 @@ def _through_cache(
 
     def fresh() -> Iterator[tuple[FileStamp, Note, bytes | None]]:
         # Rows are stored while the workers parse, so their blobs are never all held at once.
-        wired = read_notes_wired(
-            to_parse, max_bytes=max_bytes, jobs=jobs, progress=progress, shared=shared
-        )
+        wired = read_notes_wired(to_parse, max_bytes=max_bytes, jobs=jobs, progress=progress)
         for found, (note, blob) in zip(to_parse, wired, strict=True):
             parsed.append(note)
             if not found.placeholder:
