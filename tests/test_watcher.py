@@ -574,6 +574,30 @@ def test_a_rename_undone_after_a_restart_keeps_the_links_that_opened_the_name(
     assert h.writes == []
 
 
+def test_a_note_moved_back_keeps_its_relative_links_as_they_were_meant_there(
+    tmp_path: Path,
+) -> None:
+    """Soak finding: a checkout moved a note back into its folder a moment after it had been
+    moved out (its own links not yet adjusted), and renamed a same-named note elsewhere in the
+    same batch. `[v](Vac.md)` was judged from where the note was only meanwhile and pinned to
+    the other `Vac`; from its folder it opens its neighbour, as it did before."""
+    root = make_vault(
+        tmp_path / "vault",
+        {
+            "Plan r1.md": "[v](Vac.md)\n",
+            "DD/Vac.md": "# Near\n",
+            "B/Vac.md": "# Far\n",
+        },
+    )
+    h = Harness(root)
+    h.engine.recent_renames["Plan r1.md"] = ("DD/Plan.md", h.clock.now - 2)
+    os.rename(root / "Plan r1.md", root / "DD/Plan.md")
+    os.rename(root / "B/Vac.md", root / "B/Vac r2.md")
+    said = h.handle("Plan r1.md", "DD/Plan.md", "B/Vac.md", "B/Vac r2.md")
+    assert "noticed a rename: Plan r1.md -> DD/Plan.md" in said
+    assert h.text("DD/Plan.md") == "[v](Vac.md)\n"
+
+
 def test_a_name_reused_long_after_it_went_keeps_links_on_the_note_they_open(
     tmp_path: Path,
 ) -> None:

@@ -401,13 +401,19 @@ class Engine:
 
     # -- writing -----------------------------------------------------------------------------
     def _plan_links(
-        self, renames: dict[str, str], created: Collection[str] = ()
+        self,
+        renames: dict[str, str],
+        created: Collection[str] = (),
+        returned: Collection[str] = (),
     ) -> tuple[dict[str, str], list[LinkChange], list[SkippedLink]]:
         """The link changes the renames need in the index of now (notes' current content).
 
         `created`: files new in the renames' own batch; links are judged as they resolved
         before it, so none is kept on a note that did not exist yet (soak: a checkout that
-        brought back two same-named notes pinned links to the farther one).
+        brought back two same-named notes pinned links to the farther one). `returned`: notes
+        moved back where they were a moment ago; their own links are judged from there, not
+        from where they were only meanwhile (soak: a relative link pinned to a same-named
+        note it opened only while its note was elsewhere).
         """
         files = self.index.files
         live = {
@@ -429,6 +435,12 @@ class Engine:
             link_format=self.session.obsidian.new_link_format,
             writable=self._writable,
         )
+        if returned:
+            changes = [
+                change
+                for change in changes
+                if change.source not in returned or _meant_from_here(start, live, change)
+            ]
         return live, changes, skipped
 
     def _rewrite(
@@ -441,7 +453,7 @@ class Engine:
         restored: set[str] | frozenset[str] = frozenset(),
         created: Collection[str] = (),
     ) -> None:
-        live, changes, skipped = self._plan_links(renames, created)
+        live, changes, skipped = self._plan_links(renames, created, restored)
         if restored:
             changes = [c for c in changes if not self._back_to_restored(c, live, restored)]
         if first:
@@ -736,6 +748,15 @@ class Engine:
                     due = BLOCKED_POLL_SECONDS
                 soonest = due if soonest is None else min(soonest, due)
         return BLOCKED_POLL_SECONDS if soonest is None else max(0.05, soonest + 0.05)
+
+
+def _meant_from_here(start: VaultIndex, live: dict[str, str], change: LinkChange) -> bool:
+    """Whether the change points the link where it led from its note's present place before
+    the batch (followed through the batch's renames)."""
+    was = start.resolve_link(change.link, change.source)
+    if not was.resolved or was.path is None:
+        return False
+    return change.target == live.get(was.path, was.path)
 
 
 def start_engine(
