@@ -574,6 +574,26 @@ def test_a_rename_undone_after_a_restart_keeps_the_links_that_opened_the_name(
     assert h.writes == []
 
 
+def test_a_rename_undone_while_the_watcher_started_keeps_the_links_that_opened_the_name(
+    tmp_path: Path,
+) -> None:
+    """Soak finding: the start-up `fix` followed `A/Same` -> `X/Tmp`, then a checkout undid
+    it before the engine loaded the vault, so the undo reached the engine as a rename found
+    while starting (`follow`), not as a batch. Links that opened the other `Same` only
+    meanwhile go back to `A/Same` there too, not pinned to the other one."""
+    root = make_vault(
+        tmp_path / "vault",
+        {"A/Same.md": "# Near\n", "Far/Away/Same.md": "# Far\n", "L.md": "See [[Same]].\n"},
+    )
+    h = Harness(root)
+    h.engine.recent_renames["X/Tmp.md"] = ("A/Same.md", h.clock.now - 5)
+    h.engine.follow({"X/Tmp.md": "A/Same.md"})
+    assert "noticed a rename: X/Tmp.md -> A/Same.md" in h.lines
+    assert h.text("L.md") == "See [[Same]].\n"
+    assert h.writes == []
+    assert h.engine.recent_renames["A/Same.md"][0] == "X/Tmp.md"
+
+
 def test_a_note_moved_back_keeps_its_relative_links_as_they_were_meant_there(
     tmp_path: Path,
 ) -> None:

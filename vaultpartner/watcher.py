@@ -302,13 +302,7 @@ class Engine:
             {new: old for new, (old, _) in self.recent_renames.items()},
         )
         renames, shared = pair_renames(batch)
-        # Names given back by renames that undo recent ones (remembered across restarts).
-        undoing = {
-            new for old, new in renames.items() if self.recent_renames.get(old, ("",))[0] == new
-        }
-        for old, new in renames.items():
-            self.recent_renames.pop(old, None)
-            self.recent_renames[new] = (old, now)
+        undoing = self._remember_renames(renames, now)
         for old in shared:
             self.say(f"several files share the content of {old}; not guessing a rename")
         self.gone_recently = {
@@ -374,10 +368,23 @@ class Engine:
         """Renames found outside the event stream (made while the watcher started up): their
         links are rewritten as for renames seen live."""
         live = {old: new for old, new in renames.items() if new in self.index.files}
+        undoing = self._remember_renames(live, self.clock())
         for old, new in live.items():
             self.say(f"noticed a rename: {old} -> {new}")
         if live:
-            self._rewrite(live, None, first=True, fresh={})
+            # Soak: a checkout undid a rename the start-up `fix` had just followed.
+            self._rewrite(live, None, first=True, fresh={}, restored=undoing)
+
+    def _remember_renames(self, renames: dict[str, str], now: float) -> set[str]:
+        """Record renames as recent; return the names given back by those that undo a recent
+        one (remembered across restarts)."""
+        undoing = {
+            new for old, new in renames.items() if self.recent_renames.get(old, ("",))[0] == new
+        }
+        for old, new in renames.items():
+            self.recent_renames.pop(old, None)
+            self.recent_renames[new] = (old, now)
+        return undoing
 
     def _report_gone(self, before: VaultIndex, gone: list[str]) -> None:
         reported = 0
