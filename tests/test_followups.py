@@ -311,6 +311,27 @@ def test_no_second_followup_while_the_first_ones_link_is_broken(
     assert "второго напоминания для Анна Петрова не будет" in capsys.readouterr().err
 
 
+def test_two_open_followups_for_one_recruiter_are_named_and_both_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Soak finding: a checkout brought back an old open follow-up beside the current one.
+    Neither is closed or deleted (the user may have written in both); a notice names both."""
+    root = make_vault(tmp_path / "vault", CASES["cadence-ru"])
+    state = tmp_path / "state"
+    run(root, state)
+    current = root / "Follow-ups/2026-11-12 Анна Петрова.md"
+    old = root / "Follow-ups/2026-10-01 Анна Петрова.md"
+    old.write_text(current.read_text().replace("2026-11-12", "2026-10-01"))
+    capsys.readouterr()
+    run(root, state)
+    err = capsys.readouterr().err
+    assert "открыто напоминаний: 2" in err
+    assert "используется Follow-ups/2026-10-01 Анна Петрова.md" in err
+    assert "открыты также: Follow-ups/2026-11-12 Анна Петрова.md" in err
+    assert "status: open" in old.read_text()
+    assert "status: open" in current.read_text()
+
+
 def test_confidential_text_is_not_copied(tmp_path: Path) -> None:
     secret = "Вилка 350-400 тысяч, клиент Контур, вакансия не опубликована"
     body = (

@@ -342,6 +342,12 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "ru": "{path}: ссылка на рекрутера никуда не ведёт; второго напоминания для {name} не "
         "будет, пока она не заработает (vaultpartner fix VAULT исправит переименования)",
     },
+    "planner-several-open": {
+        "en": "{recruiter}: {count} open follow-ups; using {path}, also open: {others} (close "
+        "or delete the ones you do not need)",
+        "ru": "{recruiter}: открыто напоминаний: {count}; используется {path}, открыты также: "
+        "{others} (закройте или удалите лишние)",
+    },
     "planner-excluded": {
         "en": "{path}: excluded by the settings; not created",
         "ru": "{path}: исключена в настройках; не создана",

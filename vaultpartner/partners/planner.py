@@ -214,11 +214,7 @@ def plan_followups(inp: PlannerInput) -> FollowupPlan:
     )
     result.due, result.problems = due, problems
     linker = Linker(inp.index, inp.link_format)
-    open_notes = {
-        f.recruiter_path: f
-        for f in existing
-        if not f.completed and f.status == "open" and f.recruiter_path is not None
-    }
+    open_notes = _open_by_recruiter(existing, result)
     result.open = sorted(open_notes.values(), key=lambda f: (f.due or dt.date.max, f.path))
     # Every reason of recruiters whose follow-up is open (to refresh untouched notes).
     open_paths = {f.path for f in open_notes.values()}
@@ -281,6 +277,29 @@ def plan_followups(inp: PlannerInput) -> FollowupPlan:
         )
     _plan_digest(inp, histories, existing, result, linker, taken)
     return result
+
+
+def _open_by_recruiter(
+    existing: Sequence[ExistingFollowup], result: FollowupPlan
+) -> dict[str, ExistingFollowup]:
+    """Each recruiter's open follow-up: the one due first when there are several, which a
+    notice names (a checkout or a sync can bring back an old one beside the current one; the
+    user may have written in both, so neither is closed or deleted)."""
+    by_recruiter: dict[str, list[ExistingFollowup]] = {}
+    for followup in existing:
+        if not followup.completed and followup.status == "open" and followup.recruiter_path:
+            by_recruiter.setdefault(followup.recruiter_path, []).append(followup)
+    chosen: dict[str, ExistingFollowup] = {}
+    for recruiter, followups in sorted(by_recruiter.items()):
+        followups.sort(key=lambda f: (f.due or dt.date.max, f.path))
+        chosen[recruiter] = followups[0]
+        if len(followups) > 1:
+            others = ", ".join(f.path for f in followups[1:])
+            result.plan.notices.append(
+                f"{recruiter}: {len(followups)} open follow-ups; using {followups[0].path}, "
+                f"also open: {others} (close or delete the ones you do not need)"
+            )
+    return chosen
 
 
 def _unlinked_followup(
