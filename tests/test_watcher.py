@@ -776,12 +776,12 @@ def test_a_rename_while_the_watcher_starts_is_followed(vault: Path) -> None:
     """Soak finding: a note renamed after the start-up `fix` read the vault and before the
     engine loaded it was in no event and already under its new name in the engine's index."""
     from vaultpartner.snaprecord import record_snapshot
-    from vaultpartner.watch import renames_while_starting
+    from vaultpartner.watch import catch_up
 
     record_snapshot(app.open_session(vault))  # what the start-up fix leaves behind
     os.rename(vault / "Old.md", vault / "New.md")
     h = Harness(vault)  # the engine loads the vault after the rename
-    h.engine.follow(renames_while_starting(h.engine.session, h.engine.index))
+    catch_up(h.engine.session, h.engine)
     assert h.text("Links.md") == LINKS_AFTER
     assert h.text("Sub/Other.md") == OTHER_AFTER
 

@@ -417,8 +417,7 @@ def run_watch(
             say=tell,
         )
         engine = start_engine(session, clock=wall, report_only=options.report_only, say=tell)
-        engine.recent_renames.update(_recent_renames(session))
-        engine.follow(renames_while_starting(session, engine.index))
+        catch_up(session, engine)
         if options.once:
             engine.handle((), rescan=True)
             return 0
@@ -430,29 +429,22 @@ def run_watch(
         file_log.close()
 
 
-def renames_while_starting(session: app.Session, index: VaultIndex) -> dict[str, str]:
-    """Renames between the start-up `fix` (which saved the snapshot) and the engine's own
-    load of the vault: no event tells of them, and the engine's index already has the new
-    names, so without this their links would stay broken."""
+def catch_up(session: app.Session, engine: Engine) -> None:
+    """What the engine cannot learn from events, read from the snapshot the start-up `fix`
+    saved: the renames followed lately (so one undone by a checkout right after a restart
+    still takes its links back), and the renames made between that `fix` and the engine's
+    own load of the vault (no event tells of them, and the engine's index already has the
+    new names, so without this their links would stay broken)."""
     from vaultpartner.fixing import detect_renames
     from vaultpartner.snapshot import build_snapshot, load_snapshot_and_journal
 
     state = ensure_vault_state_dir(session.root, override=session.state_override)
     before = load_snapshot_and_journal(state, session.root)
     if before is None:
-        return {}
-    now = build_snapshot(_as_loaded(session, index), before)
-    return detect_renames(before, now).renames
-
-
-def _recent_renames(session: app.Session) -> dict[str, tuple[str, float]]:
-    """Renames followed lately by an earlier watcher or `fix` (so one undone by a checkout
-    right after a restart still takes its links back)."""
-    from vaultpartner.snapshot import load_snapshot
-
-    state = ensure_vault_state_dir(session.root, override=session.state_override)
-    before = load_snapshot(state, session.root)
-    return {} if before is None else dict(before.recent_renames)
+        return
+    engine.recent_renames.update(before.recent_renames)
+    now = build_snapshot(_as_loaded(session, engine.index), before)
+    engine.follow(detect_renames(before, now).renames)
 
 
 def _as_loaded(session: app.Session, index: VaultIndex) -> LoadedVault:
