@@ -110,7 +110,7 @@ def test_no_suggestion_when_nothing_is_close(tmp_path: Path) -> None:
     error = load_error(tmp_path, "[watch]\nzzzz = 1\n")
     assert error.hint == (
         "valid keys in [watch]: quiet_seconds, max_wait_seconds, edit_grace_seconds, "
-        "reconcile_minutes"
+        "reconcile_minutes, defer_open_notes"
     )
 
 

@@ -7,6 +7,7 @@ and controls "recently edited" with a fake wall clock and os.utime.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -59,10 +60,12 @@ class Clock:
 class Harness:
     """A vault, its engine, a fake wall clock and everything the engine said."""
 
-    def __init__(self, root: Path, *, grace: float = 30.0, report_only: bool = False) -> None:
+    def __init__(
+        self, root: Path, *, grace: float = 30.0, report_only: bool = False, watch: str = ""
+    ) -> None:
         self.root = root
         (root / "vaultpartner.toml").write_text(
-            f"[watch]\nedit_grace_seconds = {grace}\n", encoding="utf-8"
+            f"[watch]\nedit_grace_seconds = {grace}\n{watch}", encoding="utf-8"
         )
         self.clock = Clock(time.time())
         self.age_everything(3600)
@@ -430,6 +433,51 @@ def test_a_recently_edited_note_waits_for_the_grace_period(vault: Path) -> None:
     assert h.text("Links.md") == LINKS_AFTER
     assert not h.engine.pending
     assert h.engine.next_retry_in() is None
+
+
+def _workspace(vault: Path, *open_files: str) -> None:
+    """An Obsidian workspace.json with these notes in tabs (and a backlinks pane beside)."""
+    tabs = [
+        {"id": f"t{i}", "type": "leaf", "state": {"type": "markdown", "state": {"file": f}}}
+        for i, f in enumerate(open_files)
+    ]
+    side = {"type": "leaf", "state": {"type": "backlink", "state": {"file": "Sub/Other.md"}}}
+    document = {
+        "main": {"type": "split", "children": [{"type": "tabs", "children": tabs}]},
+        "right": {"type": "split", "children": [{"type": "tabs", "children": [side]}]},
+        "lastOpenFiles": ["Sub/Other.md"],
+    }
+    folder = vault / ".obsidian"
+    folder.mkdir(exist_ok=True)
+    (folder / "workspace.json").write_text(json.dumps(document), encoding="utf-8")
+
+
+def test_36_a_note_open_in_obsidian_waits_until_its_tab_is_closed(vault: Path) -> None:
+    """Catalogue 36: with `defer_open_notes`, a note open in a tab (workspace.json) is not
+    written, however long ago it was edited, until the tab is closed."""
+    _workspace(vault, "Links.md")
+    h = Harness(vault, watch="defer_open_notes = true\n")
+    os.rename(vault / "Old.md", vault / "New.md")
+    said = h.handle("Old.md", "New.md")
+    assert any("open in Obsidian" in line and "Links.md" in line for line in said)
+    assert h.text("Links.md") == LINKS
+    assert h.text("Sub/Other.md") == OTHER_AFTER  # only named in the backlinks pane
+    assert h.engine.next_retry_in() == pytest.approx(2.0, abs=1.5)
+    h.clock.now += 3600
+    h.handle()
+    assert h.text("Links.md") == LINKS  # still open: still waiting
+    _workspace(vault, "Sub/Other.md")  # the user switched tabs
+    said = h.handle()
+    assert "rewrote 5 links in Links.md: Old.md -> New.md" in said
+    assert h.text("Links.md") == LINKS_AFTER
+
+
+def test_36_open_notes_are_ignored_unless_the_option_is_on(vault: Path) -> None:
+    _workspace(vault, "Links.md")
+    h = Harness(vault)
+    os.rename(vault / "Old.md", vault / "New.md")
+    h.handle("Old.md", "New.md")
+    assert h.text("Links.md") == LINKS_AFTER
 
 
 def test_a_note_renamed_again_while_its_links_wait(vault: Path) -> None:

@@ -75,6 +75,7 @@ class WatchConfig:
     max_wait_seconds: float
     edit_grace_seconds: float
     reconcile_minutes: float
+    defer_open_notes: bool
 
 
 @dataclass(frozen=True)

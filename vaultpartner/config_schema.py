@@ -390,6 +390,9 @@ SETTINGS: tuple[Setting, ...] = (
        "Minutes between full rescans that catch changes the watcher missed.",
        "Интервал в минутах между полными пересканированиями, которые ловят пропущенные изменения.",
        minimum=0, exclusive_minimum=True),
+    _s("watch.defer_open_notes", "bool", False,
+       "Leave notes open in Obsidian (its workspace.json) alone until their tab is closed.",
+       "Не трогать заметки, открытые в Obsidian (по workspace.json), пока вкладка не закрыта."),
     # [hubs]: see vaultpartner.hubs for what the rules mean.
     _s("hubs.rules", "tables", (),
        'Topic hubs and who belongs to each: [{ hub = "HR", tag = "hr" }]; one of type, tag, '

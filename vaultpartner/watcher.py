@@ -44,6 +44,7 @@ from vaultpartner.watchcore import (
     interesting,
     is_sync_temp,
 )
+from vaultpartner.workspace import OpenNotes
 
 log = logging.getLogger(__name__)
 _EDGE = 64 * 1024
@@ -118,6 +119,8 @@ class Engine:
     gone_paths: dict[str, float] = field(default_factory=dict)  # path -> when it went
     # new path -> (old path, when) of renames noticed lately, to know one undone
     recent_renames: dict[str, tuple[str, float]] = field(default_factory=dict)
+    # Notes open in Obsidian ([watch] defer_open_notes): their writes wait until closed.
+    open_in_obsidian: Callable[[], frozenset[str]] | None = None
     needs_rescan: bool = False
     batches: int = 0
     _said_blocked: str | None = None
@@ -475,8 +478,9 @@ class Engine:
         waiting: set[str] = set()
         now = self.clock()
         grace = self.session.config.watch.edit_grace_seconds
+        open_now = self._open_now()
         for source, items in sorted(by_source.items()):
-            if self._recently_edited(source, now, grace):
+            if source in open_now or self._recently_edited(source, now, grace):
                 waiting.add(source)
                 continue
             count = len(items)
@@ -501,12 +505,18 @@ class Engine:
         if waiting:
             self.pending.append(Pending(dict(live), waiting, fresh))
             if first:
-                count = len(waiting)
-                self.say(
-                    f"{count} note{'s' if count != 1 else ''} edited in the last {grace:g} s; "
-                    f"their links wait: {', '.join(sorted(waiting)[:3])}"
-                    + (", ..." if count > 3 else "")
-                )
+                edited = sorted(waiting - open_now)
+                if edited:
+                    self.say(
+                        f"{_count(edited)} edited in the last {grace:g} s; "
+                        f"their links wait: {_some(edited)}"
+                    )
+                opened = sorted(waiting & open_now)
+                if opened:
+                    self.say(
+                        f"{_count(opened)} open in Obsidian (defer_open_notes); their links "
+                        f"wait until closed: {_some(opened)}"
+                    )
         self._apply(plan, live, fresh)
 
     def _by_source(
@@ -581,6 +591,9 @@ class Engine:
             self.conflicted.add(path)
             self.say(f"{path} has git conflict markers; not written until they are resolved")
         return True
+
+    def _open_now(self) -> frozenset[str]:
+        return frozenset() if self.open_in_obsidian is None else self.open_in_obsidian()
 
     def _recently_edited(self, rel: str, now: float, grace: float) -> bool:
         if grace <= 0:
@@ -726,12 +739,17 @@ class Engine:
             return
         now = self.clock()
         grace = self.session.config.watch.edit_grace_seconds
+        open_now = self._open_now()
         pending, self.pending = self.pending, []
         for item in pending:
             if item.sources is None:
                 self._rewrite(item.renames, None, first=False, fresh=item.fresh)
                 continue
-            ready = {s for s in item.sources if not self._recently_edited(s, now, grace)}
+            ready = {
+                s
+                for s in item.sources
+                if s not in open_now and not self._recently_edited(s, now, grace)
+            }
             later = item.sources - ready
             if later:
                 self.pending.append(Pending(item.renames, later, item.fresh))
@@ -747,14 +765,25 @@ class Engine:
         now = self.clock()
         grace = self.session.config.watch.edit_grace_seconds
         soonest: float | None = None
+        open_now = self._open_now()
         for item in self.pending:
             for source in item.sources or ():
+                if source in open_now:
+                    return BLOCKED_POLL_SECONDS  # closing a tab sends no event to wait for
                 try:
                     due = (self.root / source).stat().st_mtime + grace - now
                 except OSError:
                     due = BLOCKED_POLL_SECONDS
                 soonest = due if soonest is None else min(soonest, due)
         return BLOCKED_POLL_SECONDS if soonest is None else max(0.05, soonest + 0.05)
+
+
+def _count(notes: Sequence[str]) -> str:
+    return f"{len(notes)} note{'s' if len(notes) != 1 else ''}"
+
+
+def _some(notes: Sequence[str]) -> str:
+    return ", ".join(notes[:3]) + (", ..." if len(notes) > 3 else "")
 
 
 def _meant_from_here(start: VaultIndex, live: dict[str, str], change: LinkChange) -> bool:
@@ -788,6 +817,9 @@ def start_engine(
             identities[path] = file_identity(disk, disk.stat().st_size)
         except OSError:
             continue
+    open_in_obsidian = None
+    if session.config.watch.defer_open_notes:
+        open_in_obsidian = OpenNotes(session.root / session.obsidian.config_folder)
     return Engine(
         session,
         vault.index,
@@ -796,6 +828,7 @@ def start_engine(
         report_only=report_only,
         say=say,
         stamps=stamps,
+        open_in_obsidian=open_in_obsidian,
     )
 
 
