@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import random
 import sqlite3
+import time
+import types
 from pathlib import Path
 
 import pytest
@@ -158,3 +160,30 @@ def test_notes_mv_rewrote_are_in_the_cache_for_the_next_command(
     assert parsed == ["New.md"]  # the moved note only: the rewritten ones come from the cache
     assert "[[New]]" in (root / "n0.md").read_text()
     assert vault.index.notes == load_vault(root, max_bytes=1 << 24, jobs=1).index.notes
+
+
+@pytest.mark.parametrize("count", [3, 200])  # hits read one by one, and in one pass
+def test_hits_decode_to_the_notes_parsed(
+    tmp_path: Path, count: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {
+        f"n{i}.md": f"---\ntags: [t{i}]\n---\n# N{i}\n[[n{i + 1}]] ^b{i}\n" for i in range(count)
+    }
+    root = make_vault(tmp_path / "v", files)
+    # Cached 5 s after the files changed, so no row is doubtful.
+    later = types.SimpleNamespace(time_ns=lambda: time.time_ns() + 5_000_000_000)
+    monkeypatch.setattr("vaultpartner.cache.time", later)
+    session = app.open_session(root, state_override=tmp_path / "state")
+    plain = load_vault(root, max_bytes=1 << 20)
+    app.load(session)  # fills the cache
+    cache = NoteCache.open(session.state_dir)
+    assert cache is not None
+    stamps = [
+        FileStamp(name, (root / name).stat().st_size, (root / name).stat().st_mtime_ns,
+                  (root / name).stat().st_ctime_ns)
+        for name in files
+    ]  # fmt: skip
+    hits, misses, doubtful = cache.lookup(stamps)
+    cache.close()
+    assert (misses, doubtful) == ([], {})
+    assert hits == plain.index.notes

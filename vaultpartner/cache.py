@@ -30,6 +30,8 @@ CACHE_FILE = "notes-cache.sqlite3"
 # Timestamps within this distance of the caching moment are not trusted (coarse file-system
 # clocks: 2 s on FAT, 1 s on HFS+; ext4's ns timestamps tick with the kernel clock).
 _DOUBT_NS = 2_000_000_000
+# Up to this many hits are read one by one; more, in one pass over the table.
+_FEW = 64
 _PARSER_MODULES = (
     "note.py", "scan.py", "blocks.py", "simpleblocks.py", "yamlfm.py", "linktext.py",
     "headings.py", "wire.py", "paths.py",
@@ -58,12 +60,13 @@ class FileStamp:
 
 @dataclass(frozen=True, slots=True)
 class _Row:
+    """What is known of a cached note without its serialised form (read only for hits)."""
+
     size: int
     mtime_ns: int
     ctime_ns: int
     cached_at_ns: int
     content_hash: str
-    wire: bytes
 
 
 def _state(row: _Row | None, stamp: FileStamp, now_ns: int) -> str:
@@ -107,7 +110,7 @@ class NoteCache:
         if self._rows is None:
             try:
                 cursor = self._db.execute(
-                    "SELECT path, size, mtime_ns, ctime_ns, cached_at_ns, hash, wire FROM notes"
+                    "SELECT path, size, mtime_ns, ctime_ns, cached_at_ns, hash FROM notes"
                 )
                 self._rows = {row[0]: _Row(*row[1:]) for row in cursor}
             except sqlite3.DatabaseError as exc:
@@ -135,7 +138,7 @@ class NoteCache:
         """
         rows = self._load_rows()
         now_ns = time.time_ns()
-        hits: dict[str, Note] = {}
+        same: dict[str, FileStamp] = {}
         misses: list[FileStamp] = []
         doubtful: dict[str, str] = {}
         for stamp in stamps:
@@ -143,16 +146,36 @@ class NoteCache:
             state = _state(row, stamp, now_ns)
             if state == "changed" or row is None:
                 misses.append(stamp)
-                continue
-            if state == "doubtful":
+            elif state == "doubtful":
                 doubtful[stamp.path] = row.content_hash
-                continue
-            note = self._decode(stamp.path, row, shared)
-            if note is None:
-                misses.append(stamp)
             else:
-                hits[stamp.path] = note
+                same[stamp.path] = stamp
+        hits: dict[str, Note] = {}
+        for path, wire in self._blobs(same):
+            note = self._decode(path, wire, shared)
+            if note is not None:
+                hits[path] = note
+        misses.extend(stamp for path, stamp in same.items() if path not in hits)
         return hits, misses, doubtful
+
+    def _blobs(self, wanted: Mapping[str, object]) -> Iterator[tuple[str, bytes]]:
+        """(path, serialised note) of the wanted rows, streamed: never all held at once."""
+        if not wanted:
+            return
+        try:
+            if len(wanted) <= _FEW:
+                for path in wanted:
+                    row = self._db.execute(
+                        "SELECT wire FROM notes WHERE path = ?", (path,)
+                    ).fetchone()
+                    if row is not None:
+                        yield path, row[0]
+                return
+            for path, wire in self._db.execute("SELECT path, wire FROM notes"):
+                if path in wanted:
+                    yield path, wire
+        except sqlite3.DatabaseError as exc:  # the rows already read stay good
+            log.warning("note cache damaged (%s); re-reading the notes", exc)
 
     def unchanged_hashes(self, stamps: Iterable[FileStamp]) -> dict[str, str] | None:
         """path -> content hash when every note is exactly as cached (no doubt), else None."""
@@ -168,12 +191,13 @@ class NoteCache:
 
     def accept(self, path: str) -> Note | None:
         """A doubtful row whose content the caller verified."""
-        row = self._load_rows().get(path)
-        return None if row is None else self._decode(path, row)
+        for found, wire in self._blobs({path: None}):
+            return self._decode(found, wire)
+        return None
 
-    def _decode(self, path: str, row: _Row, shared: Shared | None = None) -> Note | None:
+    def _decode(self, path: str, wire: bytes, shared: Shared | None = None) -> Note | None:
         try:
-            note = note_from_wire(marshal.loads(row.wire), shared)  # noqa: S302 - our own cache
+            note = note_from_wire(marshal.loads(wire), shared)  # noqa: S302 - our own cache
         except (ValueError, EOFError, TypeError) as exc:
             log.warning("note cache entry for %s is damaged (%s); re-reading the note", path, exc)
             return None
