@@ -642,6 +642,32 @@ def test_a_rename_undone_while_the_watcher_started_keeps_the_links_that_opened_t
     assert h.engine.recent_renames["A/Same.md"][0] == "X/Tmp.md"
 
 
+def test_a_link_taken_over_by_a_note_created_in_a_renames_batch_is_left_alone(
+    tmp_path: Path,
+) -> None:
+    """Soak finding: a checkout deleted `Near/X` and the next one brought it back, in a batch
+    with renames of other notes. `[[X]]` opened `Far/Away/X` only while `Near/X` was gone; a
+    note that appears takes a name over as it would in Obsidian (no rename did it), so the
+    link is left as it is, not pinned to `Far/Away/X`; its other link follows its rename."""
+    root = make_vault(
+        tmp_path / "vault",
+        {
+            "Near/X.md": "# Near\n",
+            "Far/Away/X.md": "# Far\n",
+            "A.md": "# A\n",
+            "L.md": "[[X]] [[A]]\n",
+        },
+    )
+    h = Harness(root)
+    (root / "Near/X.md").unlink()
+    h.handle("Near/X.md")
+    (root / "Near/X.md").write_text("# Near\n", encoding="utf-8")
+    os.rename(root / "A.md", root / "B.md")
+    said = h.handle("Near/X.md", "A.md", "B.md")
+    assert "noticed a rename: A.md -> B.md" in said
+    assert h.text("L.md") == "[[X]] [[B]]\n"
+
+
 def test_a_note_moved_back_keeps_its_relative_links_as_they_were_meant_there(
     tmp_path: Path,
 ) -> None:

@@ -464,8 +464,11 @@ class Engine:
         created: Collection[str] = (),
     ) -> None:
         live, changes, skipped = self._plan_links(renames, created, restored)
-        if restored:
-            changes = [c for c in changes if not self._back_to_restored(c, live, restored)]
+        # A name given back, or a note that appeared in the batch (soak: a checkout brought
+        # back a same-named note), takes links over as it would in Obsidian: no rename did it.
+        taken_over = {*restored, *created}
+        if taken_over:
+            changes = [c for c in changes if not self._taken_over(c, live, taken_over)]
         if first:
             for item in skipped:
                 self.say(
@@ -547,14 +550,13 @@ class Engine:
         one that opens nothing was written before the rename, in the same batch (soak)."""
         return self.index.resolve_link(change.link, change.source).resolved
 
-    def _back_to_restored(
-        self, change: LinkChange, live: dict[str, str], restored: set[str] | frozenset[str]
-    ) -> bool:
-        """A link kept on the note it opened only while a restored name was gone."""
+    def _taken_over(self, change: LinkChange, live: dict[str, str], notes: set[str]) -> bool:
+        """A change that would keep a link on the note it opened before, away from one of
+        `notes` that opens now (not a rename's new name)."""
         if change.target in live.values():
             return False
         now = self.index.resolve_link(change.link, change.source)
-        return now.resolved and now.path in restored
+        return now.resolved and now.path in notes
 
     def _writable(self, path: str) -> bool:
         entry = self.index.files.get(path)
