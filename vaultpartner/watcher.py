@@ -34,6 +34,7 @@ from vaultpartner.note import Note, parse_note
 from vaultpartner.paths import folder_of, is_markdown, is_sync_conflict, nfc
 from vaultpartner.plan import FileEdit, Plan
 from vaultpartner.renamepairs import EMPTY_IDENTITY, Batch, fresh_links, pair_renames
+from vaultpartner.snapshot import RECENT_RENAME_SECONDS
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.vaultfs import walk_vault
 from vaultpartner.watchcore import (
@@ -54,7 +55,7 @@ BLOCKED_POLL_SECONDS = 1.0  # how often waiting writes look again while git/sync
 _REPORT_GONE_MAX = 20
 PLACEHOLDER = "placeholder"
 SPLIT_RENAME_SECONDS = 10.0  # how long a file gone may still turn out to have been renamed
-RESTORED_SECONDS = 30.0  # how long a path gone counts as given back when a rename reuses it
+RESTORED_SECONDS = 30.0  # how long a deleted path counts as given back when a rename reuses it
 # git's merge/rebase/stash conflict markers ("=======" alone is also a Setext underline).
 _CONFLICT_MARKERS = re.compile(rb"^(?:<{7}|>{7})(?: |\r?$)", re.MULTILINE)
 
@@ -293,7 +294,7 @@ class Engine:
         self.recent_renames = {
             new: (old, when)
             for new, (old, when) in self.recent_renames.items()
-            if now - when <= RESTORED_SECONDS
+            if now - when <= RECENT_RENAME_SECONDS  # as long as the snapshot keeps them
         }
         batch = Batch(
             removed,
@@ -302,7 +303,13 @@ class Engine:
             self.index.files,
             self.gone_recently,
             moves,
-            {new: old for new, (old, _) in self.recent_renames.items()},
+            # Undone without the content to prove it (a checkout of older content): only
+            # within moments; a different note under an old name later is a new note.
+            {
+                new: old
+                for new, (old, when) in self.recent_renames.items()
+                if now - when <= RESTORED_SECONDS
+            },
         )
         renames, shared = pair_renames(batch)
         undoing = self._remember_renames(renames, now)
