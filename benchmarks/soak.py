@@ -531,23 +531,25 @@ class Soak:
                 )
         self.check_links(loaded, record=True)
         open_followups: Counter[str] = Counter()
+        restored: Counter[str] = Counter()
         digests = 0
         for path, note in index.notes.items():
             meta = note.frontmatter or {}
             if meta.get("generated_by") != "vaultpartner":
                 continue
             if meta.get("vaultpartner") == "followup" and meta.get("status") == "open":
-                if path in self.restored_by_git:
-                    # A checkout brought back an old one beside the open one: vaultpartner
-                    # names both in a notice and closes or deletes neither.
-                    self.counts.restored_followups += 1
-                else:
-                    open_followups[str(meta.get("recruiter"))] += 1
+                # One a checkout brought back is git's doing: vaultpartner names several open
+                # ones in a notice and closes or deletes none.
+                counter = restored if path in self.restored_by_git else open_followups
+                counter[str(meta.get("recruiter"))] += 1
             elif meta.get("vaultpartner") == "digest":
                 digests += 1
         for recruiter, count in open_followups.items():
             if count > 1:
                 self.discrepancies.append(f"{count} open follow-ups for {recruiter}")
+        self.counts.restored_followups = sum(
+            count for recruiter, count in restored.items() if count + open_followups[recruiter] > 1
+        )
         if digests > 1:
             self.discrepancies.append(f"{digests} digest notes")
         for folder, dirs, files in os.walk(self.vault):
