@@ -187,3 +187,28 @@ def test_hits_decode_to_the_notes_parsed(
     cache.close()
     assert (misses, doubtful) == ([], {})
     assert hits == plain.index.notes
+
+
+def test_broken_link_suggestions_are_kept_and_a_damaged_row_is_found_again(
+    tmp_path: Path,
+) -> None:
+    files = {"Анна Смирнова.md": "x\n", "L.md": "[[Анна Смирнва]] [[Анна Смрнова]]\n"}
+    root = make_vault(tmp_path / "v", files)
+    state = tmp_path / "state"
+    plain = audit(root, tmp_path / "plain", cached=False)
+    assert audit(root, state, cached=True) == plain
+    (root / "L.md").write_text("[[Анна Смирнва]] [[Анна Смрнова]] text\n", encoding="utf-8")
+    session = app.open_session(root, state_override=state)
+    with sqlite3.connect(session.state_dir / CACHE_FILE) as db:
+        rows = db.execute("SELECT key, value FROM results").fetchall()
+        memo = [value for key, value in rows if key.startswith("suggestions")]
+        assert len(memo) == 1
+        assert "анна смирнва" in bytes(memo[0]).decode()
+        db.execute("UPDATE results SET value = ? WHERE key LIKE 'suggestions%'", (b"{garbage",))
+    plain = audit(root, tmp_path / "plain2", cached=False)
+    assert audit(root, state, cached=True) == plain
+    findings, _ = plain  # type: ignore[misc]
+    assert [f.suggestions for f in findings if f.code == "broken-link"] == [
+        ("[[Анна Смирнова]]",),
+        ("[[Анна Смирнова]]",),
+    ]

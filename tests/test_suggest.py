@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from vaultpartner.suggest import NameMatcher, fold
+from vaultpartner.suggest import NameMatcher, SuggestionMemo, fold
 
 LETTERS = "abcdeёе жз"
 names_strategy = st.lists(st.text(LETTERS, min_size=1, max_size=9), min_size=1, max_size=60)
@@ -43,3 +43,30 @@ def test_a_typo_finds_the_note() -> None:
     matcher = NameMatcher(["Рекрутинг", "Рекрутмент", "Собеседование"], cutoff=72)
     assert matcher.close("Рекрутнг")[0] == "Рекрутинг"
     assert matcher.close("рекрутинг") == ["Рекрутинг"]  # a spelling variant only
+
+
+def test_a_memo_answers_for_the_same_names_without_searching_again() -> None:
+    names = ["Иван Петров", "Анна Смирнова", "Project Atlas", "Project Orion"]
+    memo = SuggestionMemo()
+    first = NameMatcher(names, cutoff=72, memo=memo)
+    assert first.close("Иван Петрв") == ["Иван Петров"]
+    assert first.close("Project Atlsa") == ["Project Atlas"]
+    assert memo.changed
+    assert memo.found == {"иван петрв": ["Иван Петров"], "project atlsa": ["Project Atlas"]}
+    kept = SuggestionMemo(memo.key, dict(memo.found))
+    again = NameMatcher(names, cutoff=72, memo=kept)
+    assert again.close("Иван Петрв") == ["Иван Петров"]
+    assert not kept.changed
+    assert not again._built  # answered from the memo: the buckets were never built
+
+
+def test_a_memo_for_other_names_or_cutoff_is_dropped() -> None:
+    memo = SuggestionMemo()
+    NameMatcher(["Alpha", "Beta"], cutoff=72, memo=memo).close("Alpah")
+    stale = SuggestionMemo(memo.key, {"alpah": ["Gamma"]})
+    assert NameMatcher(["Alpha", "Beta", "Gamma"], cutoff=72, memo=stale).close("Alpah") == [
+        "Alpha"
+    ]
+    assert stale.changed
+    stale = SuggestionMemo(memo.key, {"alpah": ["Gamma"]})
+    assert NameMatcher(["Alpha", "Beta"], cutoff=90, memo=stale).close("Alpah") == []

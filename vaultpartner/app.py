@@ -22,6 +22,7 @@ from vaultpartner.vaultfs import LoadedVault, Progress, check_vault_root, load_v
 
 if TYPE_CHECKING:  # the audit (and rapidfuzz) is loaded only by commands that audit
     from vaultpartner.audit import AuditOptions, AuditResult
+    from vaultpartner.suggest import SuggestionMemo
 
 _DUE_TEXT = re.compile(r"due (\S+) \((.*)\)")
 
@@ -125,12 +126,15 @@ def load(
             cache.close()
 
 
-def audit(session: Session, vault: LoadedVault) -> tuple[AuditResult, Language]:
+def audit(
+    session: Session, vault: LoadedVault, *, suggestions: SuggestionMemo | None = None
+) -> tuple[AuditResult, Language]:
     language = session.language_for(vault)
     options = session.audit_options(language)
     from vaultpartner.audit import run_audit
 
-    return run_audit(vault.index, options, symlink_loops=vault.loops), language
+    result = run_audit(vault.index, options, symlink_loops=vault.loops, suggestions=suggestions)
+    return result, language
 
 
 def partner_findings(

@@ -26,7 +26,7 @@ from vaultpartner.paths import (
     stem_of,
 )
 from vaultpartner.resolve import Resolution
-from vaultpartner.suggest import NameMatcher, close_names
+from vaultpartner.suggest import NameMatcher, SuggestionMemo, close_names
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +62,12 @@ def is_report_note(note: Note) -> bool:
 
 
 class _Context:
-    def __init__(self, index: VaultIndex, options: AuditOptions) -> None:
+    def __init__(
+        self, index: VaultIndex, options: AuditOptions, suggestions: SuggestionMemo | None = None
+    ) -> None:
         self.index = index
         self.options = options
+        self.suggestions = suggestions
         self._stems: dict[str, str] | None = None
         self._matcher: NameMatcher | None = None
         self._resolved: list[tuple[str, Link, Resolution]] | None = None
@@ -116,7 +119,9 @@ class _Context:
 
     def close_note_names(self, wanted: str) -> list[str]:
         if self._matcher is None:
-            self._matcher = NameMatcher(self.note_names(), cutoff=self.options.suggestion_cutoff)
+            self._matcher = NameMatcher(
+                self.note_names(), cutoff=self.options.suggestion_cutoff, memo=self.suggestions
+            )
         return self._matcher.close(wanted)
 
     def say(self, code: str, **values: object) -> str:
@@ -397,10 +402,18 @@ CHECKS: tuple[Callable[[_Context], Iterator[Finding]], ...] = (
 
 
 def run_audit(
-    index: VaultIndex, options: AuditOptions, *, symlink_loops: Sequence[str] = ()
+    index: VaultIndex,
+    options: AuditOptions,
+    *,
+    symlink_loops: Sequence[str] = (),
+    suggestions: SuggestionMemo | None = None,
 ) -> AuditResult:
-    """Every finding about the vault, sorted by path and position."""
-    ctx = _Context(index, options)
+    """Every finding about the vault, sorted by path and position.
+
+    `suggestions`: names found close to broken links by an earlier run, reused while the
+    vault's note names are the same, and completed with this run's (the caller keeps it).
+    """
+    ctx = _Context(index, options, suggestions)
     findings = [finding for check in CHECKS for finding in check(ctx)]
     findings.extend(
         Finding("symlink-loop", SEVERITY["symlink-loop"], path, None, None, ctx.say("symlink-loop"))

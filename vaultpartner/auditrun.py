@@ -21,6 +21,7 @@ from vaultpartner.findings import Finding
 from vaultpartner.messages import Language
 from vaultpartner.paths import is_markdown
 from vaultpartner.state import ensure_vault_state_dir
+from vaultpartner.suggest import SuggestionMemo
 from vaultpartner.vaultfs import LoadedVault, Progress, walk_vault
 
 
@@ -77,6 +78,33 @@ def _decode(data: bytes) -> tuple[AuditResult, Language] | None:
         return None
 
 
+# The result cache's row for broken-link suggestions (kept while the note names stay the same).
+_SUGGESTIONS_KEY = "suggestions\0"
+
+
+def _load_suggestions(results: ResultCache) -> SuggestionMemo:
+    found = results.get(_SUGGESTIONS_KEY + code_fingerprint())
+    if found is None:
+        return SuggestionMemo()
+    try:
+        document = json.loads(found)
+        key, names = document["key"], document["found"]
+        if not isinstance(key, str) or not isinstance(names, dict):
+            raise TypeError(type(names).__name__)
+        memo = {
+            str(wanted): [str(name) for name in close]
+            for wanted, close in names.items()
+            if isinstance(close, list)
+        }
+    except (ValueError, KeyError, TypeError):
+        return SuggestionMemo()  # damaged: found again and stored anew
+    return SuggestionMemo(key, memo)
+
+
+def _encode_suggestions(memo: SuggestionMemo) -> bytes:
+    return json.dumps({"key": memo.key, "found": memo.found}, ensure_ascii=False).encode()
+
+
 def _file_digest(path: Path) -> str:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -85,10 +113,13 @@ def _file_digest(path: Path) -> str:
 
 
 def _audit(
-    session: app.Session, vault: LoadedVault, today: dt.date | None
+    session: app.Session,
+    vault: LoadedVault,
+    today: dt.date | None,
+    suggestions: SuggestionMemo | None = None,
 ) -> tuple[AuditResult, Language]:
     """The audit plus hub and partnership findings (and overdue follow-ups as of `today`)."""
-    result, language = app.audit(session, vault)
+    result, language = app.audit(session, vault, suggestions=suggestions)
     hubs = hubcmd.hub_findings(hubcmd.plan_for_vault(session, vault, language=language), language)
     merged = hubcmd.merge_findings(result.findings, hubs)
     if merged != list(result.findings):
@@ -145,7 +176,10 @@ def run(
             if decoded is not None:
                 return (*decoded, None)
     vault = app.load(session, jobs=jobs, progress=progress, use_cache=True)
-    result, language = _audit(session, vault, today)
+    suggestions = _load_suggestions(results)
+    result, language = _audit(session, vault, today, suggestions)
+    if suggestions.changed:
+        results.put(_SUGGESTIONS_KEY + code_fingerprint(), _encode_suggestions(suggestions))
     files = [(path, entry.symlinked) for path, entry in vault.index.files.items()]
     hashes = {path: note.content_hash for path, note in vault.index.notes.items()}
     results.put(_key(session, files, hashes, vault.loops, extra_key), _encode(result, language))

@@ -8,8 +8,10 @@ a typo rarely changes both ends of a name.
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
@@ -21,11 +23,55 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", stripped)
 
 
-class NameMatcher:
-    """Names folded and bucketed once, so thousands of broken links stay fast."""
+@dataclass
+class SuggestionMemo:
+    """Names found close to broken link targets, valid for one set of note names (`key`).
 
-    def __init__(self, names: Iterable[str], *, cutoff: int, limit: int = 3) -> None:
+    Kept between runs by the caller (the audit's shell stores it in the state folder): with
+    the same names, a broken link's suggestions are the same, and searching for them is the
+    costliest part of an audit after a small change (it grows with links times names).
+    """
+
+    key: str = ""
+    found: dict[str, list[str]] = field(default_factory=dict)
+    changed: bool = False
+
+
+def names_key(names: Iterable[str], cutoff: int, limit: int = 3) -> str:
+    """What a SuggestionMemo depends on: the names in order, the cutoff and the limit."""
+    digest = hashlib.sha256(f"{cutoff}\0{limit}\n".encode())
+    digest.update("\0".join(names).encode())
+    return digest.hexdigest()
+
+
+class NameMatcher:
+    """Names folded and bucketed once, so thousands of broken links stay fast.
+
+    With a memo for these names, known answers are reused and new ones added to it; the
+    buckets are built only when a name is not in the memo.
+    """
+
+    def __init__(
+        self,
+        names: Iterable[str],
+        *,
+        cutoff: int,
+        limit: int = 3,
+        memo: SuggestionMemo | None = None,
+    ) -> None:
         self._names = list(dict.fromkeys(names))
+        self._cutoff = cutoff
+        self._limit = limit
+        self._shared = memo
+        if memo is not None:
+            key = names_key(self._names, cutoff, limit)
+            if memo.key != key:
+                memo.key, memo.found, memo.changed = key, {}, True
+        self._memo: dict[str, list[str]] = memo.found if memo is not None else {}
+        self._built = False
+
+    def _build(self) -> None:
+        self._built = True
         self._folded = [fold(name) for name in self._names]
         self._by_fold: dict[str, list[int]] = {}
         self._by_end: dict[str, list[int]] = {}
@@ -38,18 +84,19 @@ class NameMatcher:
         self._end_choices = {
             end: [self._folded[i] for i in positions] for end, positions in self._by_end.items()
         }
-        self._cutoff = cutoff
-        self._limit = limit
-        self._memo: dict[str, list[str]] = {}
 
     def close(self, wanted: str) -> list[str]:
         """Spelling variants of wanted first, else the closest names, best first."""
         key = fold(wanted)
         found = self._memo.get(key)
         if found is None:
+            if not self._built:
+                self._build()
             found = self._search(key)
             self._memo[key] = found
-        return found
+            if self._shared is not None:
+                self._shared.changed = True
+        return list(found)
 
     def _search(self, key: str) -> list[str]:
         variants = self._by_fold.get(key)
