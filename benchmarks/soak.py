@@ -294,9 +294,12 @@ class Soak:
     def confirmed(self, ident: int) -> bool:
         """Whether the watcher (or its saved index snapshot) has surely seen the note's
         current content: it ran without a break for CONFIRM_SECONDS since the later of the
-        note's last change and its own start. A note renamed before that has new content as
-        far as vaultpartner knows, and a changed note is never guessed to be a rename."""
-        if self.alive_since is None:
+        note's last change and its own start, or an earlier watcher had seen it and it has
+        not changed since (the snapshot that watcher saved, which the start-up `fix` and the
+        new watcher's first load both read, has it). A note renamed before that has new
+        content as far as vaultpartner knows, and a changed note is never guessed to be a
+        rename."""
+        if self.dead_confirmed.get(ident, False) or self.alive_since is None:
             return self.dead_confirmed.get(ident, False)
         now = time.monotonic()
         since = max(self.changed_at.get(ident, 0.0), self.alive_since)
