@@ -425,3 +425,21 @@ def test_a_rename_fix_followed_then_undone_by_a_checkout_takes_the_links_back(
     result = fix(vault)
     assert result.exit_code == 0, result.output
     assert read_vault(vault)["A.md"] == LINKS.encode()
+
+
+def test_two_renames_fix_followed_then_undone_by_one_checkout_take_the_links_back(
+    tmp_path: Path,
+) -> None:
+    """The same with two renames in a row: the chain Old -> Mid -> New is followed back."""
+    vault = make_vault(tmp_path / "v", {"Old.md": OLD, "A.md": LINKS})
+    audit(vault)
+    os.rename(vault / "Old.md", vault / "Mid.md")
+    assert fix(vault).exit_code == 0
+    os.rename(vault / "Mid.md", vault / "New.md")
+    assert fix(vault).exit_code == 0
+    assert read_vault(vault)["A.md"] == LINKS_FIXED.encode()
+    (vault / "New.md").unlink()
+    (vault / "Old.md").write_text(OLD + "older\n", encoding="utf-8")
+    result = fix(vault)
+    assert result.exit_code == 0, result.output
+    assert read_vault(vault)["A.md"] == LINKS.encode()

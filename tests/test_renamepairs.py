@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vaultpartner.renamepairs import EMPTY_IDENTITY, Batch, pair_renames
+from vaultpartner.renamepairs import EMPTY_IDENTITY, Batch, earlier_names, pair_renames
 
 
 def batch(**kwargs: object) -> Batch:
@@ -108,7 +108,30 @@ def test_a_recent_rename_undone_pairs_whatever_the_content() -> None:
             added={"A.md": "h-older"},
             known={"B.md": "h1"},
             indexed={"B.md"},
-            undone={"B.md": "A.md"},
+            undone={"B.md": ("A.md", 100.0)},
         )
     )
     assert renames == {"B.md": "A.md"}
+
+
+def test_a_chain_of_recent_renames_undone_at_once_pairs_the_first_name() -> None:
+    """Soak finding: A -> B, then B -> C; a checkout brought A back and took C away."""
+    renames, _ = pair_renames(
+        batch(
+            removed=["C.md"],
+            added={"A.md": "h-older"},
+            known={"C.md": "h1"},
+            indexed={"C.md"},
+            undone={"B.md": ("A.md", 100.0), "C.md": ("B.md", 105.0)},
+        )
+    )
+    assert renames == {"C.md": "A.md"}
+
+
+def test_earlier_names_stop_at_another_notes_rename_into_a_freed_name() -> None:
+    # A -> B at 100; later (110) another note X was renamed to the freed name A.
+    recent = {"B.md": ("A.md", 100.0), "A.md": ("X.md", 110.0)}
+    assert earlier_names(recent, "B.md") == ["A.md"]
+    assert earlier_names(recent, "A.md") == ["X.md"]
+    cycle = {"B.md": ("A.md", 100.0), "A.md": ("B.md", 90.0)}
+    assert earlier_names(cycle, "B.md") == ["A.md"]

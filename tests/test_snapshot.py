@@ -131,8 +131,9 @@ def test_recent_renames_are_kept_an_hour_and_follow_a_note_renamed_again(tmp_pat
     )
     assert dict(first.recent_renames) == {"B.md": ("A.md", now - 10)}
     second = with_recent_renames(first, first, {"C.md": ("B.md", now)}, now)
-    assert dict(second.recent_renames) == {"C.md": ("B.md", now)}
+    chain = {"B.md": ("A.md", now - 10), "C.md": ("B.md", now)}  # followed back as a chain
+    assert dict(second.recent_renames) == chain
     save_snapshot(state, vault, second)
     loaded = load_snapshot(state, vault)
     assert loaded is not None
-    assert dict(loaded.recent_renames) == {"C.md": ("B.md", now)}
+    assert dict(loaded.recent_renames) == chain

@@ -671,6 +671,29 @@ def test_a_link_taken_over_by_a_note_created_in_a_renames_batch_is_left_alone(
     assert h.text("L.md") == "[[X]] [[B]]\n"
 
 
+def test_two_renames_undone_by_one_checkout_of_older_content_take_the_links_back(
+    tmp_path: Path,
+) -> None:
+    """Soak finding: `P` was renamed to `P r1`, then to `P r2` (links followed both times); a
+    checkout of an older commit brought `P` back with older content and took `P r2` away. The
+    undo pairs `P r2` with `P` through the chain, and the links go back to `P`."""
+    root = make_vault(tmp_path / "vault", {"Meet/P.md": "# P\nnew\n", "L.md": "![[P]]\n"})
+    h = Harness(root)
+    os.rename(root / "Meet/P.md", root / "Meet/P r1.md")
+    h.handle("Meet/P.md", "Meet/P r1.md")
+    assert h.text("L.md") == "![[P r1]]\n"
+    h.clock.now += 2
+    os.rename(root / "Meet/P r1.md", root / "Meet/P r2.md")
+    h.handle("Meet/P r1.md", "Meet/P r2.md")
+    assert h.text("L.md") == "![[P r2]]\n"
+    h.clock.now += 2
+    (root / "Meet/P r2.md").unlink()
+    (root / "Meet/P.md").write_text("# P\n", encoding="utf-8")  # the commit's older content
+    said = h.handle("Meet/P r2.md", "Meet/P.md")
+    assert "noticed a rename: Meet/P r2.md -> Meet/P.md" in said
+    assert h.text("L.md") == "![[P]]\n"
+
+
 def test_a_note_moved_back_keeps_its_relative_links_as_they_were_meant_there(
     tmp_path: Path,
 ) -> None:

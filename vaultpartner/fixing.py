@@ -25,6 +25,7 @@ from vaultpartner.messages import Language
 from vaultpartner.note import Link
 from vaultpartner.paths import is_markdown, is_sync_conflict, name_of, stem_of
 from vaultpartner.plan import FileEdit, Plan
+from vaultpartner.renamepairs import earlier_names
 from vaultpartner.scan import ScanResult, ScanState, scan_region
 from vaultpartner.snapshot import FileRecord, Headings, Snapshot
 from vaultpartner.suggest import fold
@@ -96,13 +97,14 @@ def _undone(
     taken = set(renames.values())
     found: dict[str, str] = {}
     for record in gone:
-        remembered = before.recent_renames.get(record.path)
-        if remembered is None or record.path in renames:
+        if record.path in renames:
             continue
-        old = remembered[0]
-        if old in new and old not in taken and not is_sync_conflict(old) and old in now.files:
-            found[record.path] = old
-            taken.add(old)
+        for old in earlier_names(before.recent_renames, record.path):
+            if old in new and old not in taken and old in now.files:
+                if not is_sync_conflict(old):
+                    found[record.path] = old
+                    taken.add(old)
+                break
     return found
 
 

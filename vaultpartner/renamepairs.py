@@ -26,7 +26,8 @@ class Batch:
     indexed: Collection[str]  # paths in the index before the batch
     gone_recently: Mapping[str, tuple[str, float]]  # identity -> (path, when) gone lately
     moves: Sequence[tuple[str, str]] = ()  # (old, new) the observer reported, in order
-    undone: Mapping[str, str] = field(default_factory=dict)  # new -> old of recent renames
+    # new -> (old, when) of recent renames, chains kept (see earlier_names)
+    undone: Mapping[str, tuple[str, float]] = field(default_factory=dict)
 
 
 def pair_renames(batch: Batch) -> tuple[dict[str, str], list[str]]:
@@ -63,16 +64,38 @@ def pair_renames(batch: Batch) -> tuple[dict[str, str], list[str]]:
     return renames, shared
 
 
+def earlier_names(recent: Mapping[str, tuple[str, float]], path: str) -> list[str]:
+    """The names the note at `path` had before its recent renames, latest first.
+
+    `recent` maps a new path to (old path, when). A chain is followed back (soak: a note
+    renamed twice, then a checkout brought back its first name); a step recorded after the
+    one it would precede is another note's rename into a name freed meanwhile, and ends it.
+    """
+    names: list[str] = []
+    seen = {path}
+    entry = recent.get(path)
+    while entry is not None and entry[0] not in seen:
+        name, when = entry
+        names.append(name)
+        seen.add(name)
+        entry = recent.get(name)
+        if entry is not None and entry[1] > when:
+            break
+    return names
+
+
 def _undone(batch: Batch, renames: dict[str, str]) -> dict[str, str]:
     taken = set(renames.values())
     found: dict[str, str] = {}
     for new in batch.removed:
-        old = batch.undone.get(new)
-        if new in renames or old is None or old not in batch.added or old in taken:
+        if new in renames:
             continue
-        if old not in batch.indexed and not is_sync_conflict(old):
-            found[new] = old
-            taken.add(old)
+        for old in earlier_names(batch.undone, new):
+            if old in batch.added and old not in taken and old not in batch.indexed:
+                if not is_sync_conflict(old):
+                    found[new] = old
+                    taken.add(old)
+                break
     return found
 
 

@@ -269,8 +269,7 @@ def with_recent_renames(
     `noticed` (new path -> (old path, time)), those older than RECENT_RENAME_SECONDS dropped."""
     recent = dict(previous.recent_renames) if previous is not None else {}
     for new, (old, when) in noticed.items():
-        recent.pop(old, None)  # renamed again: remembered under its newest name
-        recent[new] = (old, when)
+        recent[new] = (old, when)  # the old name's own entry stays: chains are followed back
     kept = {
         new: (old, when)
         for new, (old, when) in recent.items()

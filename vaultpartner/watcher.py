@@ -33,7 +33,13 @@ from vaultpartner.moving import moved_index
 from vaultpartner.note import Note, parse_note
 from vaultpartner.paths import folder_of, is_markdown, is_sync_conflict, nfc
 from vaultpartner.plan import FileEdit, Plan
-from vaultpartner.renamepairs import EMPTY_IDENTITY, Batch, fresh_links, pair_renames
+from vaultpartner.renamepairs import (
+    EMPTY_IDENTITY,
+    Batch,
+    earlier_names,
+    fresh_links,
+    pair_renames,
+)
 from vaultpartner.snapshot import RECENT_RENAME_SECONDS
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.vaultfs import walk_vault
@@ -306,7 +312,7 @@ class Engine:
             # Undone without the content to prove it (a checkout of older content): only
             # within moments; a different note under an old name later is a new note.
             {
-                new: old
+                new: (old, when)
                 for new, (old, when) in self.recent_renames.items()
                 if now - when <= RESTORED_SECONDS
             },
@@ -389,10 +395,10 @@ class Engine:
         """Record renames as recent; return the names given back by those that undo a recent
         one (remembered across restarts)."""
         undoing = {
-            new for old, new in renames.items() if self.recent_renames.get(old, ("",))[0] == new
+            new for old, new in renames.items() if new in earlier_names(self.recent_renames, old)
         }
         for old, new in renames.items():
-            self.recent_renames.pop(old, None)
+            # The old name's own entry stays: a chain of renames can be undone at once.
             self.recent_renames[new] = (old, now)
         return undoing
 
