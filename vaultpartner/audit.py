@@ -16,6 +16,7 @@ from vaultpartner.index import VaultIndex, counts_as_backlink_source
 from vaultpartner.linkformat import encode_markdown_destination, link_path_for
 from vaultpartner.messages import Language, message
 from vaultpartner.note import Link, Note, Unreadable
+from vaultpartner.numbered_copies import possible_copies
 from vaultpartner.paths import (
     folder_of,
     is_markdown,
@@ -359,6 +360,23 @@ def conflict_original(path: str) -> tuple[str, str] | None:
 
 
 def check_sync_conflicts(ctx: _Context) -> Iterator[Finding]:
+    notes = ctx.index.notes
+    for path, original in sorted(possible_copies(notes).items()):
+        if ctx.options.excluded(path):
+            continue
+        same = notes[path].content_hash == notes[original].content_hash
+        yield Finding(
+            "sync-conflict",
+            SEVERITY["sync-conflict"],
+            path,
+            None,
+            None,
+            ctx.say(
+                "sync-conflict-identical" if same else "sync-conflict-possible",
+                original=original,
+            ),
+            literals=(original,),
+        )
     for path in sorted(ctx.index.files):
         if not is_sync_conflict(path) or ctx.options.excluded(path):
             continue

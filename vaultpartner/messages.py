@@ -109,6 +109,21 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "ru": "копия конфликта синхронизации ({tool}) для {original}; сравните их, перенесите "
         "нужные правки в оригинал вручную и удалите эту копию",
     },
+    "sync-conflict-identical": {
+        "en": "possibly a conflict copy of {original}: named as iCloud names one, and the same "
+        "bytes; delete one of the two (vaultpartner writes to neither until then)",
+        "ru": "возможно, копия конфликта синхронизации для {original}: так называет копии "
+        "iCloud, и содержимое то же; удалите одну из двух (до тех пор vaultpartner не пишет "
+        "ни в одну)",
+    },
+    "sync-conflict-possible": {
+        "en": "possibly a conflict copy of {original}: named as iCloud names one, with the same "
+        "properties and headings and mostly the same links; compare the two, keep one, delete "
+        "or rename the other (vaultpartner writes to neither until then)",
+        "ru": "возможно, копия конфликта синхронизации для {original}: так называет копии "
+        "iCloud, свойства и заголовки те же, ссылки почти те же; сравните их, оставьте одну, "
+        "другую удалите или переименуйте (до тех пор vaultpartner не пишет ни в одну)",
+    },
     "sync-conflict-orphaned": {
         "en": "{tool} conflict copy whose original {original} no longer exists; keep what you "
         "need by renaming this copy, or delete it",

@@ -31,6 +31,7 @@ from vaultpartner.index import FileEntry, VaultIndex
 from vaultpartner.links import LinkChange, SkippedLink, link_edit, plan_rename_links
 from vaultpartner.moving import moved_index
 from vaultpartner.note import Note, parse_note
+from vaultpartner.numbered_copies import looks_like_a_copy, numbered_original
 from vaultpartner.paths import folder_of, is_markdown, is_sync_conflict, nfc
 from vaultpartner.plan import FileEdit, Plan
 from vaultpartner.renamepairs import (
@@ -579,9 +580,27 @@ class Engine:
             return False
         if conflict_copies_of(path, self.index.files):
             return False
+        if self._possible_copy_pair(path):
+            return False
         if self._is_placeholder(path):
             return False  # reading it would download it, writing it would race the download
         return not self._has_conflict_markers(path)
+
+    def _possible_copy_pair(self, path: str) -> bool:
+        """Whether path is, or has beside it, a possible conflict copy (`Note 2.md`, iCloud)."""
+        notes = self.index.notes
+        note = notes.get(path)
+        if note is None:
+            return False
+        original = numbered_original(path)
+        other = notes.get(original) if original is not None else None
+        if other is not None and looks_like_a_copy(note, other):
+            return True
+        for number in range(2, 10):
+            copy = notes.get(f"{path[:-3]} {number}.md")
+            if copy is not None and looks_like_a_copy(copy, note):
+                return True
+        return False
 
     def _is_placeholder(self, path: str) -> bool:
         try:

@@ -1,12 +1,12 @@
 """Reliability catalogue, section D: sync artefacts and conflicts (cases 42-47).
 
-Partly applicable, and why:
-- 44, iCloud's `name 2.md`: it is treated as an ordinary note (never deleted, never taken
-  for a rename of a note that still exists, its links follow renames like any note's), and
-  writes to `name.md` are *not* paused: " 2" is also how vaultpartner (and people) name a
-  second note with the same title, so matching it would stop writes to ordinary notes.
-  Reporting it as a *possible* conflict copy would belong in `vaultpartner.paths` (see
-  CATALOGUE.md). Obsidian Sync's own "(Conflicted copy …)" naming is fully covered.
+Notes on applicability:
+- 44, iCloud's `name 2.md`: " 2" is also how vaultpartner (and people) name a second note
+  with the same title, so the name alone is not enough: `Note 2.md` beside `Note.md` is a
+  *possible* conflict copy when its content is the same, or it has the same properties and
+  headings and mostly the same links (`vaultpartner.numbered_copies`). It is then reported and the watcher writes to
+  neither; otherwise it is an ordinary note. Obsidian Sync's "(Conflicted copy …)" naming is
+  a conflict copy by its name alone.
 - 46 is two devices with one writer: vaultpartner's answer is `watch --report-only` on the
   passive device (tests/test_watcher.py::test_report_only_writes_nothing).
 """
@@ -14,6 +14,7 @@ Partly applicable, and why:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 from pathlib import Path
@@ -79,17 +80,48 @@ def test_42_43_44_a_copy_of_a_vanished_note_is_no_rename_target(vault: Path, cop
     assert h.writes == []
 
 
-def test_44_icloud_numbered_copy_is_an_ordinary_note(vault: Path) -> None:
+@pytest.mark.parametrize(
+    "copy",
+    [
+        LINKS,  # the same bytes
+        LINKS.replace("See [[Old]]", "Seen [[Old]]") + "\nmore from the other device\n",
+    ],
+)
+def test_44_icloud_numbered_copy_is_a_possible_conflict_copy(vault: Path, copy: str) -> None:
+    """`Links 2.md` beside `Links.md` with the same bytes, or the same properties and headings
+    and mostly the same links: reported as a possible conflict copy, neither note written."""
     h = Harness(vault)
-    (vault / "Links 2.md").write_text(LINKS, encoding="utf-8")
+    (vault / "Links 2.md").write_text(copy, encoding="utf-8")
     h.age("Links 2.md", 3600)
     h.handle("Links 2.md")
     os.rename(vault / "Old.md", vault / "New.md")
     h.handle("Old.md", "New.md")
-    # a real note named "Links 2" is a note like any other: its links follow the rename
-    assert "[[New]]" in (vault / "Links 2.md").read_text("utf-8")
-    assert (vault / "Links 2.md").exists()
-    assert (vault / "Links.md").exists()
+    assert h.text("Links.md") == LINKS
+    assert h.text("Links 2.md") == copy
+    assert "[[New]]" in h.text("Sub/Other.md")  # other notes are written as usual
+    result = CliRunner().invoke(main, ["audit", str(vault), "--format", "json"])
+    findings = json.loads(result.output)["findings"]
+    possible = [f for f in findings if f["code"] == "sync-conflict" and f["path"] == "Links 2.md"]
+    assert len(possible) == 1
+    assert "possibly a conflict copy of Links.md" in possible[0]["message"]
+    # the user resolves it by deleting one: Links.md may be written again (its skipped
+    # links were reported; `vaultpartner fix` repairs them), as for named conflict copies
+    (vault / "Links 2.md").unlink()
+    h.handle("Links 2.md")
+    assert h.engine._writable("Links.md")
+
+
+def test_44_a_numbered_note_of_its_own_is_an_ordinary_note(vault: Path) -> None:
+    """ " 2" is also how people (and vaultpartner) name a second note with the same title:
+    with other content it is a note like any other, and its links follow renames."""
+    h = Harness(vault)
+    (vault / "Links 2.md").write_text("# Second meeting\n\nSee [[Old]].\n", encoding="utf-8")
+    h.age("Links 2.md", 3600)
+    h.handle("Links 2.md")
+    os.rename(vault / "Old.md", vault / "New.md")
+    h.handle("Old.md", "New.md")
+    assert h.text("Links 2.md") == "# Second meeting\n\nSee [[New]].\n"
+    assert "[[New]]" in h.text("Links.md")
 
 
 # -- 45: sync clients' temp files and folders -------------------------------------------------
