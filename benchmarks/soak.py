@@ -175,7 +175,8 @@ class Soak:
             ["git", *args],
             cwd=self.vault,
             capture_output=True,
-            text=True,
+            encoding="utf-8",
+            errors="replace",  # git cuts long messages, even inside a UTF-8 sequence
             timeout=120,
             check=check,
         )
