@@ -161,7 +161,8 @@ class Soak:
         done = subprocess.run(
             [sys.executable, "-m", "vaultpartner", "--state-dir", str(self.state), *args],
             capture_output=True,
-            text=True,
+            encoding="utf-8",
+            errors="replace",
             cwd=REPO_ROOT,
             timeout=600,
             check=False,
