@@ -360,38 +360,30 @@ def conflict_original(path: str) -> tuple[str, str] | None:
 
 
 def check_sync_conflicts(ctx: _Context) -> Iterator[Finding]:
+    """Conflict copies by their names, and possible ones by name and content (`Note 2.md`)."""
     notes = ctx.index.notes
-    for path, original in sorted(possible_copies(notes).items()):
-        if ctx.options.excluded(path):
-            continue
+    found: list[tuple[str, str, str]] = []  # (copy, message, original)
+    for path, original in possible_copies(notes).items():
         same = notes[path].content_hash == notes[original].content_hash
-        yield Finding(
-            "sync-conflict",
-            SEVERITY["sync-conflict"],
-            path,
-            None,
-            None,
-            ctx.say(
-                "sync-conflict-identical" if same else "sync-conflict-possible",
-                original=original,
-            ),
-            literals=(original,),
-        )
-    for path in sorted(ctx.index.files):
-        if not is_sync_conflict(path) or ctx.options.excluded(path):
-            continue
-        original, tool = conflict_original(path) or (path, "sync")
-        exists = original in ctx.index.files
-        code = "sync-conflict" if exists else "sync-conflict-orphaned"
-        yield Finding(
-            "sync-conflict",
-            SEVERITY["sync-conflict"],
-            path,
-            None,
-            None,
-            ctx.say(code, tool=tool, original=original),
-            literals=(original,),
-        )
+        code = "sync-conflict-identical" if same else "sync-conflict-possible"
+        found.append((path, ctx.say(code, original=original), original))
+    for path in ctx.index.files:
+        if is_sync_conflict(path):
+            original, tool = conflict_original(path) or (path, "sync")
+            exists = original in ctx.index.files
+            code = "sync-conflict" if exists else "sync-conflict-orphaned"
+            found.append((path, ctx.say(code, tool=tool, original=original), original))
+    for path, text, original in sorted(found):
+        if not ctx.options.excluded(path):
+            yield Finding(
+                "sync-conflict",
+                SEVERITY["sync-conflict"],
+                path,
+                None,
+                None,
+                text,
+                literals=(original,),
+            )
 
 
 def check_orphans(ctx: _Context) -> Iterator[Finding]:
