@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from vaultpartner.note import Note, parse_note
-from vaultpartner.numbered_copies import looks_like_a_copy, numbered_original, possible_copies
+from vaultpartner.numbered_copies import (
+    in_possible_pair,
+    looks_like_a_copy,
+    numbered_original,
+    possible_copies,
+)
 
 NOTE = "---\ntags: [hr]\nstatus: open\n---\n# Анна\n\n## Контакты\n\nSee [[Яндекс]] and [[Pay]].\n"
 
@@ -52,3 +57,15 @@ def test_possible_copies_of_a_vault() -> None:
         "Lonely 2.md": note("Lonely 2.md", NOTE),
     }
     assert possible_copies(notes) == {"Анна 2.md": "Анна.md"}
+
+
+def test_both_notes_of_a_possible_pair_are_in_it() -> None:
+    notes = {
+        "P/Анна.md": note("P/Анна.md", NOTE),
+        "P/Анна 3.md": note("P/Анна 3.md", NOTE),
+        "P/Other.md": note("P/Other.md", NOTE),
+    }
+    assert in_possible_pair("P/Анна 3.md", notes)
+    assert in_possible_pair("P/Анна.md", notes)
+    assert not in_possible_pair("P/Other.md", notes)
+    assert not in_possible_pair("P/Missing.md", notes)

@@ -52,6 +52,22 @@ def looks_like_a_copy(copy: Note, original: Note) -> bool:
     return len(ours & theirs) >= _SIMILAR * len(ours | theirs)
 
 
+def in_possible_pair(path: str, notes: Mapping[str, Note]) -> bool:
+    """Whether the note at path is a possible conflict copy, or has one beside it."""
+    note = notes.get(path)
+    if note is None:
+        return False
+    original = numbered_original(path)
+    other = notes.get(original) if original is not None else None
+    if other is not None and looks_like_a_copy(note, other):
+        return True
+    for number in range(2, 10):
+        copy = notes.get(f"{path[:-3]} {number}.md")
+        if copy is not None and looks_like_a_copy(copy, note):
+            return True
+    return False
+
+
 def possible_copies(notes: Mapping[str, Note]) -> dict[str, str]:
     """Possible conflict copy -> the note it is beside, for every such pair in the vault."""
     found: dict[str, str] = {}

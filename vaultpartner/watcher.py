@@ -31,7 +31,7 @@ from vaultpartner.index import FileEntry, VaultIndex
 from vaultpartner.links import LinkChange, SkippedLink, link_edit, plan_rename_links
 from vaultpartner.moving import moved_index
 from vaultpartner.note import Note, parse_note
-from vaultpartner.numbered_copies import looks_like_a_copy, numbered_original
+from vaultpartner.numbered_copies import in_possible_pair
 from vaultpartner.paths import folder_of, is_markdown, is_sync_conflict, nfc
 from vaultpartner.plan import FileEdit, Plan
 from vaultpartner.renamepairs import (
@@ -497,7 +497,7 @@ class Engine:
         grace = self.session.config.watch.edit_grace_seconds
         open_now = self._open_now()
         for source, items in sorted(by_source.items()):
-            if source in open_now or self._recently_edited(source, now, grace):
+            if self._must_wait(source, now, grace, open_now):
                 waiting.add(source)
                 continue
             count = len(items)
@@ -580,27 +580,11 @@ class Engine:
             return False
         if conflict_copies_of(path, self.index.files):
             return False
-        if self._possible_copy_pair(path):
+        if in_possible_pair(path, self.index.notes):
             return False
         if self._is_placeholder(path):
             return False  # reading it would download it, writing it would race the download
         return not self._has_conflict_markers(path)
-
-    def _possible_copy_pair(self, path: str) -> bool:
-        """Whether path is, or has beside it, a possible conflict copy (`Note 2.md`, iCloud)."""
-        notes = self.index.notes
-        note = notes.get(path)
-        if note is None:
-            return False
-        original = numbered_original(path)
-        other = notes.get(original) if original is not None else None
-        if other is not None and looks_like_a_copy(note, other):
-            return True
-        for number in range(2, 10):
-            copy = notes.get(f"{path[:-3]} {number}.md")
-            if copy is not None and looks_like_a_copy(copy, note):
-                return True
-        return False
 
     def _is_placeholder(self, path: str) -> bool:
         try:
@@ -628,6 +612,10 @@ class Engine:
 
     def _open_now(self) -> frozenset[str]:
         return frozenset() if self.open_in_obsidian is None else self.open_in_obsidian()
+
+    def _must_wait(self, rel: str, now: float, grace: float, open_now: frozenset[str]) -> bool:
+        """Whether a write to rel waits: open in Obsidian, or edited in the grace period."""
+        return rel in open_now or self._recently_edited(rel, now, grace)
 
     def _recently_edited(self, rel: str, now: float, grace: float) -> bool:
         if grace <= 0:
@@ -779,11 +767,7 @@ class Engine:
             if item.sources is None:
                 self._rewrite(item.renames, None, first=False, fresh=item.fresh)
                 continue
-            ready = {
-                s
-                for s in item.sources
-                if s not in open_now and not self._recently_edited(s, now, grace)
-            }
+            ready = {s for s in item.sources if not self._must_wait(s, now, grace, open_now)}
             later = item.sources - ready
             if later:
                 self.pending.append(Pending(item.renames, later, item.fresh))
