@@ -212,3 +212,27 @@ def test_broken_link_suggestions_are_kept_and_a_damaged_row_is_found_again(
         ("[[Анна Смирнова]]",),
         ("[[Анна Смирнова]]",),
     ]
+
+
+def test_per_note_results_are_kept_and_a_damaged_row_is_recomputed(tmp_path: Path) -> None:
+    files = {"A.md": "# Intro\n[[B#Gone]]\n", "B.md": "# Here\n[[A#Intro]] [[Nowhere]]\n"}
+    root = make_vault(tmp_path / "v", files)
+    state = tmp_path / "state"
+    assert audit(root, state, cached=True) == audit(root, tmp_path / "p1", cached=False)
+    session = app.open_session(root, state_override=state)
+
+    def memo_rows() -> list[bytes]:
+        with sqlite3.connect(session.state_dir / CACHE_FILE) as db:
+            rows = db.execute("SELECT key, value FROM results").fetchall()
+        return [bytes(value) for key, value in rows if key.startswith("audit-notes")]
+
+    assert len(memo_rows()) == 1
+    assert b"A.md" in memo_rows()[0]
+    (root / "B.md").write_text("# Gone\n[[A#Intro]] [[Nowhere]]\n", encoding="utf-8")
+    with sqlite3.connect(session.state_dir / CACHE_FILE) as db:
+        db.execute("UPDATE results SET value = ? WHERE key LIKE 'audit-notes%'", (b"\0" * 40,))
+    plain = audit(root, tmp_path / "p2", cached=True)
+    assert audit(root, state, cached=True) == plain
+    findings, _ = plain  # type: ignore[misc]
+    assert not [f for f in findings if f.code == "broken-heading"]
+    assert memo_rows()[0] != b"\0" * 40

@@ -22,6 +22,7 @@ from vaultpartner.vaultfs import LoadedVault, Progress, check_vault_root, load_v
 
 if TYPE_CHECKING:  # the audit (and rapidfuzz) is loaded only by commands that audit
     from vaultpartner.audit import AuditOptions, AuditResult
+    from vaultpartner.auditmemo import AuditMemo
     from vaultpartner.suggest import SuggestionMemo
 
 _DUE_TEXT = re.compile(r"due (\S+) \((.*)\)")
@@ -127,13 +128,21 @@ def load(
 
 
 def audit(
-    session: Session, vault: LoadedVault, *, suggestions: SuggestionMemo | None = None
+    session: Session,
+    vault: LoadedVault,
+    *,
+    suggestions: SuggestionMemo | None = None,
+    memo: AuditMemo | None = None,
 ) -> tuple[AuditResult, Language]:
+    """The audit's findings; `suggestions` and `memo` (kept by the caller) carry work over
+    from an earlier run."""
     language = session.language_for(vault)
     options = session.audit_options(language)
     from vaultpartner.audit import run_audit
 
-    result = run_audit(vault.index, options, symlink_loops=vault.loops, suggestions=suggestions)
+    result = run_audit(
+        vault.index, options, symlink_loops=vault.loops, suggestions=suggestions, memo=memo
+    )
     return result, language
 
 

@@ -1,15 +1,19 @@
 """The audit: findings about a vault index. Pure: no I/O, no clock, no printing.
 
-Each check is a plain function over the index; `CHECKS` lists them in one place.
+Per-note checks (the note's file, its links) run note by note and can be reused from an
+`AuditMemo` of an earlier run; vault-wide checks (sync conflicts, orphans, symlink loops) run
+over the whole index every time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from vaultpartner.auditmemo import AuditMemo, NoteAudit
 from vaultpartner.findings import SEVERITY, Finding
 from vaultpartner.headings import Heading, block_id_of, find_heading, has_subpath_target
 from vaultpartner.index import VaultIndex, counts_as_backlink_source
@@ -71,7 +75,6 @@ class _Context:
         self.suggestions = suggestions
         self._stems: dict[str, str] | None = None
         self._matcher: NameMatcher | None = None
-        self._resolved: list[tuple[str, Link, Resolution]] | None = None
         self._reportable: dict[str, bool] = {}
 
     def reportable(self, path: str) -> bool:
@@ -106,17 +109,6 @@ class _Context:
                 stems.setdefault(stem_of(path) if is_markdown(path) else name_of(path), path)
             self._stems = stems
         return self._stems
-
-    def resolved_links(self) -> list[tuple[str, Link, Resolution]]:
-        """Every counted link with its resolution, computed once for all checks."""
-        if self._resolved is None:
-            resolved: list[tuple[str, Link, Resolution]] = []
-            index = self.index
-            for path in sorted(index.notes):
-                for link in index.counted_links(path):
-                    resolved.append((path, link, index.resolve(link.text.linkpath, path)))
-            self._resolved = resolved
-        return self._resolved
 
     def close_note_names(self, wanted: str) -> list[str]:
         if self._matcher is None:
@@ -301,12 +293,6 @@ def _subpath_findings(
         )
 
 
-def check_links(ctx: _Context) -> Iterator[Finding]:
-    for path, link, resolution in ctx.resolved_links():
-        if (resolution.status != "resolved" or link.text.subpath) and ctx.reportable(path):
-            yield from _link_findings(ctx, path, link, resolution)
-
-
 def _unreadable_message(ctx: _Context, problem: Unreadable) -> str:
     text = problem.message
     if problem.offset is not None and "UTF-8" in text:
@@ -321,31 +307,104 @@ def _unreadable_message(ctx: _Context, problem: Unreadable) -> str:
     return ctx.say("unreadable-file", problem=text)
 
 
-def check_notes(ctx: _Context) -> Iterator[Finding]:
-    for path, note in sorted(ctx.index.notes.items()):
-        if not ctx.reportable(path):
-            continue
-        if note.unreadable is not None:
-            yield Finding(
-                "unreadable-file",
-                SEVERITY["unreadable-file"],
-                path,
-                None,
-                None,
-                _unreadable_message(ctx, note.unreadable),
-                offset=note.unreadable.offset,
-            )
-        elif note.frontmatter_error is not None:
-            error = note.frontmatter_error
-            yield Finding(
-                "invalid-frontmatter",
-                SEVERITY["invalid-frontmatter"],
-                path,
-                error.line,
-                1 if error.line is not None else None,
-                ctx.say("invalid-frontmatter", problem=error.message),
-                literals=(error.message,),
-            )
+def _file_findings(ctx: _Context, path: str, note: Note) -> Iterator[Finding]:
+    if note.unreadable is not None:
+        yield Finding(
+            "unreadable-file",
+            SEVERITY["unreadable-file"],
+            path,
+            None,
+            None,
+            _unreadable_message(ctx, note.unreadable),
+            offset=note.unreadable.offset,
+        )
+    elif note.frontmatter_error is not None:
+        error = note.frontmatter_error
+        yield Finding(
+            "invalid-frontmatter",
+            SEVERITY["invalid-frontmatter"],
+            path,
+            error.line,
+            1 if error.line is not None else None,
+            ctx.say("invalid-frontmatter", problem=error.message),
+            literals=(error.message,),
+        )
+
+
+def _audit_note(ctx: _Context, path: str, note: Note) -> NoteAudit:
+    """One note's file and link findings, with the notes they read and the links' targets."""
+    index = ctx.index
+    reportable = ctx.reportable(path)
+    counts_links = not is_report_note(note)
+    read: dict[str, str] = {}
+    link_findings: list[Finding] = []
+    linked: list[str] = []
+    for link in index.counted_links(path):
+        resolution = index.resolve(link.text.linkpath, path)
+        target = resolution.path
+        if target is not None and target != path and counts_links:
+            linked.append(target)
+        if reportable and (resolution.status != "resolved" or link.text.subpath):
+            if target is not None and link.text.subpath:  # its headings or blocks are read
+                found = index.notes.get(target)
+                read[target] = "" if found is None else found.content_hash
+            link_findings.extend(_link_findings(ctx, path, link, resolution))
+    return NoteAudit(
+        note.content_hash,
+        tuple(read.items()),
+        tuple(_file_findings(ctx, path, note)) if reportable else (),
+        tuple(link_findings),
+        tuple(linked),
+    )
+
+
+def _still_valid(entry: NoteAudit, note: Note, index: VaultIndex) -> bool:
+    """Whether an earlier result for this note holds: same content, and the same content in
+    every note it read. An empty hash (a file that could not be read) is never trusted."""
+    if not note.content_hash or entry.content_hash != note.content_hash:
+        return False
+    notes = index.notes
+    for target, digest in entry.read:
+        found = notes.get(target)
+        if ("" if found is None else found.content_hash) != digest:
+            return False
+    return True
+
+
+def layout_key(index: VaultIndex, options: AuditOptions, context: str) -> str:
+    """What every note's findings depend on besides its own content and the notes it reads."""
+    digest = hashlib.sha256()
+    settings = (context, options.language, options.orphans, options.suggestion_cutoff)
+    digest.update(repr((settings, options.template_folders)).encode())
+    for path, entry in index.files.items():  # in index order: ties keep their first-seen order
+        digest.update(f"\n{path}\0{int(entry.symlinked)}".encode())
+    digest.update(repr(sorted(index.alias_table().items())).encode())
+    return digest.hexdigest()
+
+
+def audit_notes(ctx: _Context, memo: AuditMemo | None) -> dict[str, NoteAudit]:
+    """Every note's own findings, by path in order; reused from `memo` where still valid (and
+    the memo updated to this vault)."""
+    notes = ctx.index.notes
+    if memo is not None:
+        key = layout_key(ctx.index, ctx.options, memo.context)
+        if memo.key != key:
+            memo.key, memo.notes, memo.changed = key, {}, True
+    known = {} if memo is None else memo.notes
+    results: dict[str, NoteAudit] = {}
+    for path in sorted(notes):
+        note = notes[path]
+        entry = known.get(path)
+        if entry is None or not _still_valid(entry, note, ctx.index):
+            entry = _audit_note(ctx, path, note)
+            if memo is not None:
+                memo.changed = True
+        results[path] = entry
+    if memo is not None:
+        if len(known) != len(results):
+            memo.changed = True
+        memo.notes = results
+    return results
 
 
 def conflict_original(path: str) -> tuple[str, str] | None:
@@ -386,29 +445,20 @@ def check_sync_conflicts(ctx: _Context) -> Iterator[Finding]:
             )
 
 
-def check_orphans(ctx: _Context) -> Iterator[Finding]:
+def check_orphans(ctx: _Context, notes: dict[str, NoteAudit]) -> Iterator[Finding]:
     """Obsidian's graph sense of orphan: no resolved link in either direction."""
     if not ctx.options.orphans:
         return
     connected: set[str] = set()
-    report_notes = {path for path, note in ctx.index.notes.items() if is_report_note(note)}
-    for source, _link, resolution in ctx.resolved_links():
-        if resolution.path is not None and resolution.path != source and source not in report_notes:
+    for source, entry in notes.items():
+        if entry.linked:
             connected.add(source)
-            connected.add(resolution.path)
+            connected.update(entry.linked)
     for path, note in sorted(ctx.index.notes.items()):
         if path not in connected and note.unreadable is None and ctx.reportable(path):
             yield Finding(
                 "orphan-note", SEVERITY["orphan-note"], path, None, None, ctx.say("orphan-note")
             )
-
-
-CHECKS: tuple[Callable[[_Context], Iterator[Finding]], ...] = (
-    check_notes,
-    check_links,
-    check_sync_conflicts,
-    check_orphans,
-)
 
 
 def run_audit(
@@ -417,14 +467,21 @@ def run_audit(
     *,
     symlink_loops: Sequence[str] = (),
     suggestions: SuggestionMemo | None = None,
+    memo: AuditMemo | None = None,
 ) -> AuditResult:
     """Every finding about the vault, sorted by path and position.
 
     `suggestions`: names found close to broken links by an earlier run, reused while the
     vault's note names are the same, and completed with this run's (the caller keeps it).
+    `memo`: per-note results of an earlier run, reused where they still hold, and brought up
+    to date with this run's (the caller keeps it too).
     """
     ctx = _Context(index, options, suggestions)
-    findings = [finding for check in CHECKS for finding in check(ctx)]
+    per_note = audit_notes(ctx, memo)
+    findings = [finding for entry in per_note.values() for finding in entry.file_findings]
+    findings.extend(finding for entry in per_note.values() for finding in entry.link_findings)
+    findings.extend(check_sync_conflicts(ctx))
+    findings.extend(check_orphans(ctx, per_note))
     findings.extend(
         Finding("symlink-loop", SEVERITY["symlink-loop"], path, None, None, ctx.say("symlink-loop"))
         for path in symlink_loops

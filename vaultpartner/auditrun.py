@@ -16,6 +16,7 @@ from pathlib import Path
 
 from vaultpartner import __version__, app, hubcmd
 from vaultpartner.audit import AuditResult
+from vaultpartner.auditmemo import AuditMemo, decode_memo, encode_memo
 from vaultpartner.cache import FileStamp, NoteCache, ResultCache
 from vaultpartner.findings import Finding
 from vaultpartner.messages import Language
@@ -105,6 +106,19 @@ def _encode_suggestions(memo: SuggestionMemo) -> bytes:
     return json.dumps({"key": memo.key, "found": memo.found}, ensure_ascii=False).encode()
 
 
+# The result cache's row for per-note audit results (reused for the notes a change leaves alone).
+_NOTES_KEY = "audit-notes\0"
+
+
+def _load_memo(session: app.Session, results: ResultCache) -> AuditMemo:
+    # The options' exclusion rule is a callable: the settings it comes from stand for it.
+    context = hashlib.sha256(
+        "\0".join((code_fingerprint(), repr(session.config), repr(session.obsidian))).encode()
+    ).hexdigest()
+    found = results.get(_NOTES_KEY + code_fingerprint())
+    return AuditMemo(context) if found is None else decode_memo(found, context)
+
+
 def _file_digest(path: Path) -> str:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -117,9 +131,10 @@ def _audit(
     vault: LoadedVault,
     today: dt.date | None,
     suggestions: SuggestionMemo | None = None,
+    memo: AuditMemo | None = None,
 ) -> tuple[AuditResult, Language]:
     """The audit plus hub and partnership findings (and overdue follow-ups as of `today`)."""
-    result, language = app.audit(session, vault, suggestions=suggestions)
+    result, language = app.audit(session, vault, suggestions=suggestions, memo=memo)
     hubs = hubcmd.hub_findings(hubcmd.plan_for_vault(session, vault, language=language), language)
     merged = hubcmd.merge_findings(result.findings, hubs)
     if merged != list(result.findings):
@@ -177,9 +192,12 @@ def run(
                 return (*decoded, None)
     vault = app.load(session, jobs=jobs, progress=progress, use_cache=True)
     suggestions = _load_suggestions(results)
-    result, language = _audit(session, vault, today, suggestions)
+    memo = _load_memo(session, results)
+    result, language = _audit(session, vault, today, suggestions, memo)
     if suggestions.changed:
         results.put(_SUGGESTIONS_KEY + code_fingerprint(), _encode_suggestions(suggestions))
+    if memo.changed:
+        results.put(_NOTES_KEY + code_fingerprint(), encode_memo(memo))
     files = [(path, entry.symlinked) for path, entry in vault.index.files.items()]
     hashes = {path: note.content_hash for path, note in vault.index.notes.items()}
     results.put(_key(session, files, hashes, vault.loops, extra_key), _encode(result, language))

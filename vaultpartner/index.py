@@ -109,6 +109,10 @@ class VaultIndex:
         """Notes that list this alias (case-insensitive, NFC)."""
         return self._aliases.get(lookup_key(alias), ())
 
+    def alias_table(self) -> Mapping[str, tuple[str, ...]]:
+        """Alias lookup key -> the notes holding it, in the order they were indexed."""
+        return MappingProxyType(self._aliases)
+
     def all_names(self) -> Iterator[str]:
         return iter(self._by_name)
 
