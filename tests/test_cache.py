@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import sqlite3
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import make_vault
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from vaultpartner import app, auditrun
@@ -236,3 +237,62 @@ def test_per_note_results_are_kept_and_a_damaged_row_is_recomputed(tmp_path: Pat
     findings, _ = plain  # type: ignore[misc]
     assert not [f for f in findings if f.code == "broken-heading"]
     assert memo_rows()[0] != b"\0" * 40
+
+
+SAMPLE = Path(__file__).resolve().parent.parent / "vaultpartner" / "sample_vault"
+ANNA = "Рекрутеры/Анна Петрова.md"
+CALL = "Взаимодействия/2026-10-02 Созвон с Анной.md"
+
+
+def _edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    if path.exists():
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+
+
+PARTNER_EDITS = {
+    "ordinary": lambda root: _edit(root, "Компании/Контур.md", "# Контур", "# Контур\n\nещё"),
+    "recruiter-field": lambda root: _edit(root, ANNA, "cadence: 6w", "cadence: often"),
+    "recruiter-contact": lambda root: _edit(root, ANNA, "email: anna", "email: anna2"),
+    "interaction-date": lambda root: _edit(root, CALL, "date: 2026-10-02", "date: someday"),
+    "interaction-new": lambda root: _edit(
+        root,
+        "Компании/Яндекс.md",
+        "---\n",
+        '---\ntype: interaction\ndate: 2026-11-01\nwith: "[[Иван Смирнов]]"\n',
+    ),
+    "confidential": lambda root: _edit(root, "Темы/HR.md", "---\n", "---\nconfidential: true\n"),
+    "leak": lambda root: _edit(
+        root,
+        "Компании/Контур.md",
+        "# Контур",
+        "# Контур\n\n- держит в курсе внутренних вакансий, которые не уходят на сайты.\n",
+    ),
+    "delete-recruiter": lambda root: (root / ANNA).unlink(missing_ok=True),
+}
+
+
+@settings(max_examples=15, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from(sorted(PARTNER_EDITS)), min_size=1, max_size=5))
+@example(["confidential", "leak"])  # a leak into a note no other check reads
+@example(["ordinary", "interaction-new", "recruiter-contact"])
+def test_kept_partnership_findings_follow_every_note_they_read(edits: list[str]) -> None:
+    import shutil
+    import tempfile
+
+    today = dt.date(2026, 12, 20)
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        root = base / "v"
+        shutil.copytree(SAMPLE, root)
+        state = base / "state"
+        for step, name in enumerate(edits):
+            PARTNER_EDITS[name](root)
+            session = app.open_session(root, state_override=state)
+            cached, _, _ = auditrun.run(session, use_cache=True, today=today)
+            plain, _, _ = auditrun.run(
+                app.open_session(root, state_override=base / f"p{step}"),
+                use_cache=False,
+                today=today,
+            )
+            assert cached == plain, name

@@ -91,6 +91,26 @@ def decode_memo(data: bytes, context: str) -> AuditMemo:
     return AuditMemo(context, key, notes)
 
 
+def encode_findings(findings: tuple[Finding, ...]) -> bytes:
+    """Findings in the memo's checksummed form (for results kept whole, e.g. partnership)."""
+    payload = marshal.dumps((_FORMAT, [_finding_row(f) for f in findings]))
+    return hashlib.sha256(payload).digest() + payload
+
+
+def decode_findings(data: bytes) -> tuple[Finding, ...] | None:
+    """The findings in `data`; None when the bytes are damaged or from another format."""
+    digest, payload = data[:32], data[32:]
+    if hashlib.sha256(payload).digest() != digest:
+        return None
+    try:
+        version, rows = marshal.loads(payload)  # noqa: S302 - checksummed, our own bytes
+        if version != _FORMAT:
+            return None
+        return tuple(_finding(row) for row in rows)
+    except (ValueError, EOFError, TypeError):
+        return None
+
+
 def _finding_row(f: Finding) -> tuple[Any, ...]:
     return (f.code, f.severity, f.path, f.line, f.column, f.message, f.target,
             f.suggestions, f.candidates, f.offset, f.literals)  # fmt: skip

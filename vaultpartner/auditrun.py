@@ -16,7 +16,13 @@ from pathlib import Path
 
 from vaultpartner import __version__, app, hubcmd
 from vaultpartner.audit import AuditResult
-from vaultpartner.auditmemo import AuditMemo, decode_memo, encode_memo
+from vaultpartner.auditmemo import (
+    AuditMemo,
+    decode_findings,
+    decode_memo,
+    encode_findings,
+    encode_memo,
+)
 from vaultpartner.cache import FileStamp, NoteCache, ResultCache
 from vaultpartner.findings import Finding
 from vaultpartner.messages import Language
@@ -106,6 +112,8 @@ def _encode_suggestions(memo: SuggestionMemo) -> bytes:
     return json.dumps({"key": memo.key, "found": memo.found}, ensure_ascii=False).encode()
 
 
+# The result cache's row prefix for partnership findings.
+_PARTNERS_KEY = "partners\0"
 # The result cache's row for per-note audit results (reused for the notes a change leaves alone).
 _NOTES_KEY = "audit-notes\0"
 
@@ -117,6 +125,45 @@ def _load_memo(session: app.Session, results: ResultCache) -> AuditMemo:
     ).hexdigest()
     found = results.get(_NOTES_KEY + code_fingerprint())
     return AuditMemo(context) if found is None else decode_memo(found, context)
+
+
+def _partner_findings(
+    session: app.Session,
+    vault: LoadedVault,
+    today: dt.date | None,
+    language: Language,
+    results: ResultCache | None,
+) -> list[Finding]:
+    """app.partner_findings, kept in the result cache while what they read stays the same:
+    the settings, the vault's files, and the notes `partner_inputs` names."""
+    if results is None:
+        return app.partner_findings(session, vault, today=today, language=language)
+    from vaultpartner.partnercmds import profile_changed
+    from vaultpartner.partners.inputs import partner_inputs
+
+    digest = hashlib.sha256()
+    settings = (
+        code_fingerprint(),
+        repr(session.config),
+        repr(session.obsidian),
+        repr(session.obsidian_types()),
+        today,
+        profile_changed(session, vault) if today is not None else None,
+        language,
+    )
+    digest.update(repr(settings).encode())
+    for path in vault.index.files:
+        digest.update(f"\n{path}".encode())
+    for path, content_hash in partner_inputs(vault.index, session.config.partners):
+        digest.update(f"\n{path}\0{content_hash}".encode())
+    key = _PARTNERS_KEY + digest.hexdigest()
+    found = results.get(key)
+    kept = None if found is None else decode_findings(found)
+    if kept is not None:
+        return list(kept)
+    fresh = app.partner_findings(session, vault, today=today, language=language)
+    results.put(key, encode_findings(tuple(fresh)))
+    return fresh
 
 
 def _file_digest(path: Path) -> str:
@@ -132,14 +179,16 @@ def _audit(
     today: dt.date | None,
     suggestions: SuggestionMemo | None = None,
     memo: AuditMemo | None = None,
+    results: ResultCache | None = None,
 ) -> tuple[AuditResult, Language]:
-    """The audit plus hub and partnership findings (and overdue follow-ups as of `today`)."""
+    """The audit plus hub and partnership findings (and overdue follow-ups as of `today`);
+    with `results`, partnership findings are kept there."""
     result, language = app.audit(session, vault, suggestions=suggestions, memo=memo)
     hubs = hubcmd.hub_findings(hubcmd.plan_for_vault(session, vault, language=language), language)
     merged = hubcmd.merge_findings(result.findings, hubs)
     if merged != list(result.findings):
         result = _recount(result, merged)
-    partners = app.partner_findings(session, vault, today=today, language=language)
+    partners = _partner_findings(session, vault, today, language, results)
     if not partners:
         return result, language
     return _recount(result, [*result.findings, *partners]), language
@@ -193,7 +242,7 @@ def run(
     vault = app.load(session, jobs=jobs, progress=progress, use_cache=True)
     suggestions = _load_suggestions(results)
     memo = _load_memo(session, results)
-    result, language = _audit(session, vault, today, suggestions, memo)
+    result, language = _audit(session, vault, today, suggestions, memo, results)
     if suggestions.changed:
         results.put(_SUGGESTIONS_KEY + code_fingerprint(), _encode_suggestions(suggestions))
     if memo.changed:

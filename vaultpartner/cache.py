@@ -327,10 +327,10 @@ class ResultCache:
                         "INSERT OR REPLACE INTO results VALUES (?, ?, ?)",
                         (key, value, time.time_ns()),
                     )
-                    # Only the latest few are worth keeping (one per set of options).
+                    # Only the latest few are worth keeping (a few rows per set of options).
                     db.execute(
                         "DELETE FROM results WHERE key NOT IN "
-                        "(SELECT key FROM results ORDER BY created_ns DESC LIMIT 8)"
+                        "(SELECT key FROM results ORDER BY created_ns DESC LIMIT 16)"
                     )
             finally:
                 db.close()
