@@ -11,7 +11,8 @@ For each size it generates a vault (benchmarks/generate_vault.py, seed 1; reused
 - cold: a fresh state folder, so no vaultpartner cache (OS page cache warm);
 - cold, --no-cache: the same without reading or writing any cache;
 - warm: again, nothing changed since the previous run;
-- one changed: one note appended to, then the audit.
+- one changed: one ordinary note appended to, then the audit;
+- one recruiter changed: the same with a recruiter note (partnership checks then run again).
 
 Printed beside each: the targets of issue 6 and the ratios to the I/O floor (reading every note
 plus a regex count of `[[`) and to a plain stat walk. Peak RSS is summed over the process tree.
@@ -59,6 +60,19 @@ def audit(vault: Path, state: Path, *extra: str) -> tuple[float, float]:
     return run.wall_s, run.peak_tree_kb / 1024
 
 
+def one_changed(vault: Path, state: Path, *, recruiter: bool) -> tuple[float, float]:
+    """The audit after one line is appended to one note (put back afterwards)."""
+    for note in sorted(vault.rglob("*.md")):
+        if (b"\ntype: recruiter\n" in note.read_bytes()) == recruiter:
+            break
+    original = note.read_bytes()
+    try:
+        note.write_bytes(original + b"\nOne more line with [[a link]].\n")
+        return audit(vault, state)
+    finally:
+        note.write_bytes(original)
+
+
 def vault_for(size: int) -> Path:
     path = Path(tempfile.gettempdir()) / f"vp-bench-{size}"
     if not (path / ".done").exists():
@@ -84,18 +98,14 @@ def main(argv: list[str] | None = None) -> int:
             nocache, rss_nocache = audit(vault, Path(tmp) / "nocache", "--no-cache")
             cold, rss_cold = audit(vault, state)
             warm, rss_warm = audit(vault, state)
-            note = next(vault.rglob("*.md"))
-            original = note.read_bytes()
-            try:
-                note.write_bytes(original + b"\nOne more line with [[a link]].\n")
-                changed, rss_changed = audit(vault, state)
-            finally:
-                note.write_bytes(original)
+            changed, rss_changed = one_changed(vault, state, recruiter=False)
+            recruiter, rss_recruiter = one_changed(vault, state, recruiter=True)
         for label, seconds, rss in (
             ("cold, --no-cache", nocache, rss_nocache),
             ("cold", cold, rss_cold),
             ("warm", warm, rss_warm),
             ("one changed", changed, rss_changed),
+            ("one recruiter changed", recruiter, rss_recruiter),
         ):
             target = TARGETS.get((size, label))
             rss_target = RSS_TARGET_MB.get(size) if label.startswith("cold") else None
