@@ -18,7 +18,7 @@ from vaultpartner.messages import Language, detect_language, message
 from vaultpartner.obsidian_settings import ObsidianSettings, read_obsidian_settings
 from vaultpartner.paths import stem_of
 from vaultpartner.state import ensure_vault_state_dir, vault_state_dir
-from vaultpartner.vaultfs import LoadedVault, Progress, check_vault_root, load_vault
+from vaultpartner.vaultfs import LoadedVault, Progress, Walk, check_vault_root, load_vault
 
 if TYPE_CHECKING:  # the audit (and rapidfuzz) is loaded only by commands that audit
     from vaultpartner.audit import AuditOptions, AuditResult
@@ -108,8 +108,11 @@ def load(
     jobs: int | None = None,
     progress: Progress | None = None,
     use_cache: bool = True,
+    walk: Walk | None = None,
 ) -> LoadedVault:
-    """The whole vault, parsed; unchanged notes come from the note cache in the state folder."""
+    """The whole vault, parsed; unchanged notes come from the note cache in the state folder.
+
+    `walk`: a walk of the vault made just before (not repeated)."""
     cache = None
     if use_cache:
         state = ensure_vault_state_dir(session.root, override=session.state_override)
@@ -121,6 +124,7 @@ def load(
             jobs=jobs,
             progress=progress,
             cache=cache,
+            walk=walk,
         )
     finally:
         if cache is not None:

@@ -239,7 +239,7 @@ def run(
             decoded = None if found is None else _decode(found)
             if decoded is not None:
                 return (*decoded, None)
-    vault = app.load(session, jobs=jobs, progress=progress, use_cache=True)
+    vault = app.load(session, jobs=jobs, progress=progress, use_cache=True, walk=walk)
     suggestions = _load_suggestions(results)
     memo = _load_memo(session, results)
     result, language = _audit(session, vault, today, suggestions, memo, results)

@@ -76,7 +76,7 @@ class VaultIndex:
         notes: dict[str, Note],
         by_name: dict[str, tuple[str, ...]],
         aliases: dict[str, tuple[str, ...]],
-        sources_by_name: dict[str, frozenset[str]],
+        sources_by_name: dict[str, frozenset[str]] | None,
         memo: dict[tuple[str, str], Resolution],
         prepared: dict[str, Prepared] | None = None,
     ) -> None:
@@ -90,7 +90,17 @@ class VaultIndex:
 
     @classmethod
     def build(cls, files: Iterable[FileEntry], notes: Iterable[Note]) -> VaultIndex:
-        return cls({}, {}, {}, {}, {}, {}).updated(files=files, notes=notes)
+        # Which notes name which files is worked out on first use: an audit never asks.
+        return cls({}, {}, {}, {}, None, {}).updated(files=files, notes=notes)
+
+    def _sources(self) -> dict[str, frozenset[str]]:
+        if self._sources_by_name is None:
+            adding: dict[str, set[str]] = defaultdict(set)
+            for path, note in self._notes.items():
+                for name in _source_keys(note):
+                    adding[name].add(path)
+            self._sources_by_name = {name: frozenset(paths) for name, paths in adding.items()}
+        return self._sources_by_name
 
     # -- reading -----------------------------------------------------------------------------
     @property
@@ -121,7 +131,7 @@ class VaultIndex:
 
         Only these notes' links can change target when a file of that name is added or removed.
         """
-        return self._sources_by_name.get(lookup_key(name), frozenset())
+        return self._sources().get(lookup_key(name), frozenset())
 
     def resolve(self, linkpath: str, source: str) -> Resolution:
         """Which file `linkpath` opens from note `source` (Obsidian's getLinkpathDest)."""
@@ -155,7 +165,7 @@ class VaultIndex:
     def backlinks(self, target: str) -> list[Backlink]:
         """Notes whose counted links resolve to target (report notes excluded)."""
         found: list[Backlink] = []
-        for source in sorted(self._sources_by_name.get(_name_key(target), ())):
+        for source in sorted(self._sources().get(_name_key(target), ())):
             note = self._notes[source]
             if not counts_as_backlink_source(note):
                 continue
@@ -193,7 +203,8 @@ class VaultIndex:
         new_notes = dict(self._notes)
         by_name = dict(self._by_name)
         aliases = dict(self._aliases)
-        sources = dict(self._sources_by_name)
+        # Kept up to date only once worked out (see _sources).
+        sources = None if self._sources_by_name is None else dict(self._sources_by_name)
         touched_names: set[str] = set()
         for path in removed:
             if new_files.pop(path, None) is not None:
@@ -212,24 +223,7 @@ class VaultIndex:
             new_files[entry.path] = entry
         for key, paths in new_names.items():
             by_name[key] = (*by_name.get(key, ()), *paths)
-        latest = {note.path: note for note in notes}
-        new_aliases: dict[str, list[str]] = defaultdict(list)
-        new_sources: dict[str, set[str]] = defaultdict(set)
-        for path, note in latest.items():
-            if path not in new_files:
-                raise ValueError(f"note {path} has no FileEntry")
-            old = new_notes.get(path)
-            if old is not None:
-                _forget_note(old, aliases, sources)
-            new_notes[path] = note
-            for alias in _alias_keys(note):
-                new_aliases[alias].append(path)
-            for name in _source_keys(note):
-                new_sources[name].add(path)
-        for key, paths in new_aliases.items():
-            aliases[key] = (*aliases.get(key, ()), *paths)
-        for name, adding in new_sources.items():
-            sources[name] = sources.get(name, frozenset()) | adding
+        _add_notes(notes, new_files, new_notes, aliases, sources)
         memo = {
             key: value for key, value in self._memo.items() if not _affected(key[0], touched_names)
         }
@@ -245,8 +239,38 @@ class VaultIndex:
             dict(self._notes),
             {k: tuple(sorted(v)) for k, v in self._by_name.items() if v},
             {k: tuple(sorted(v)) for k, v in self._aliases.items() if v},
-            {k: v for k, v in self._sources_by_name.items() if v},
+            {k: v for k, v in self._sources().items() if v},
         )
+
+
+def _add_notes(
+    notes: Iterable[Note],
+    files: Mapping[str, FileEntry],
+    into: dict[str, Note],
+    aliases: dict[str, tuple[str, ...]],
+    sources: dict[str, frozenset[str]] | None,
+) -> None:
+    """Notes (re)parsed: replaced in `into`, their aliases and link names tables updated."""
+    latest = {note.path: note for note in notes}
+    new_aliases: dict[str, list[str]] = defaultdict(list)
+    new_sources: dict[str, set[str]] = defaultdict(set)
+    for path, note in latest.items():
+        if path not in files:
+            raise ValueError(f"note {path} has no FileEntry")
+        old = into.get(path)
+        if old is not None:
+            _forget_note(old, aliases, sources)
+        into[path] = note
+        for alias in _alias_keys(note):
+            new_aliases[alias].append(path)
+        if sources is not None:
+            for name in _source_keys(note):
+                new_sources[name].add(path)
+    for key, paths in new_aliases.items():
+        aliases[key] = (*aliases.get(key, ()), *paths)
+    if sources is not None:
+        for name, adding in new_sources.items():
+            sources[name] = sources.get(name, frozenset()) | adding
 
 
 def _affected(linkpath_as_written: str, touched_names: set[str]) -> bool:
@@ -280,10 +304,12 @@ def _source_keys(note: Note) -> set[str]:
 
 
 def _forget_note(
-    note: Note, aliases: dict[str, tuple[str, ...]], sources: dict[str, frozenset[str]]
+    note: Note, aliases: dict[str, tuple[str, ...]], sources: dict[str, frozenset[str]] | None
 ) -> None:
     for alias in _alias_keys(note):
         _drop(aliases, alias, note.path)
+    if sources is None:
+        return
     for name in _source_keys(note):
         remaining = sources.get(name, frozenset()) - {note.path}
         if remaining:

@@ -217,11 +217,17 @@ def load_vault(
     jobs: int | None = None,
     progress: Progress | None = None,
     cache: NoteCache | None = None,
+    walk: Walk | None = None,
 ) -> LoadedVault:
-    """Walk, read and index a whole vault (through the note cache when one is given)."""
+    """Walk, read and index a whole vault (through the note cache when one is given).
+
+    `walk`: the vault's walk when the caller has just made one (it is not walked again).
+    """
     check_vault_root(root)
     with bulk_allocation():
-        return _load(root, max_bytes=max_bytes, jobs=jobs, progress=progress, cache=cache)
+        return _load(
+            root, max_bytes=max_bytes, jobs=jobs, progress=progress, cache=cache, walk=walk
+        )
 
 
 @contextmanager
@@ -249,8 +255,10 @@ def _load(
     jobs: int | None,
     progress: Progress | None,
     cache: NoteCache | None,
+    walk: Walk | None,
 ) -> LoadedVault:
-    walk = walk_vault(root)
+    if walk is None:
+        walk = walk_vault(root)
     found_notes = [found for found in walk.files if is_markdown(found.rel)]
     workers = jobs or default_jobs()
     if cache is None:
