@@ -259,3 +259,28 @@ def test_every_hub_message_key_renders_in_both_languages() -> None:
                  "related-asymmetric", "missing-topic"):  # fmt: skip
         assert code in SEVERITY
     assert SEVERITY["missing-topic"] == "info"
+
+
+def test_near_misses_of_missing_topics_are_kept_and_a_damaged_row_is_found_again(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    from vaultpartner import auditrun
+    from vaultpartner.cache import CACHE_FILE
+
+    root = make_vault(tmp_path / "v", VAULT)
+    state = tmp_path / "state"
+
+    def findings(where: Path, *, cached: bool) -> object:
+        result, _, _ = auditrun.run(session_for(root, where), use_cache=cached)
+        return result.findings
+
+    assert findings(state, cached=True) == findings(tmp_path / "p1", cached=False)
+    with sqlite3.connect(session_for(root, state).state_dir / CACHE_FILE) as db:
+        rows = dict(db.execute("SELECT key, value FROM results").fetchall())
+        [kept] = [bytes(v) for k, v in rows.items() if k.startswith("topic-suggestions")]
+        assert "рекрутнг" in kept.decode()  # the typo's near miss, searched once
+        db.execute("UPDATE results SET value = ? WHERE key LIKE 'topic-%'", (b"[1,",))
+    (root / "Карьера.md").write_text("# Карьера\n\nmore\n", encoding="utf-8")
+    assert findings(state, cached=True) == findings(tmp_path / "p2", cached=False)

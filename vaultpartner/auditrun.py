@@ -85,12 +85,14 @@ def _decode(data: bytes) -> tuple[AuditResult, Language] | None:
         return None
 
 
-# The result cache's row for broken-link suggestions (kept while the note names stay the same).
+# The result cache's rows for near misses of broken links and of missing topics (kept while
+# the names they were searched among stay the same).
 _SUGGESTIONS_KEY = "suggestions\0"
+_TOPIC_SUGGESTIONS_KEY = "topic-suggestions\0"
 
 
-def _load_suggestions(results: ResultCache) -> SuggestionMemo:
-    found = results.get(_SUGGESTIONS_KEY + code_fingerprint())
+def _load_suggestions(results: ResultCache, row: str = _SUGGESTIONS_KEY) -> SuggestionMemo:
+    found = results.get(row + code_fingerprint())
     if found is None:
         return SuggestionMemo()
     try:
@@ -182,9 +184,13 @@ def _audit(
     results: ResultCache | None = None,
 ) -> tuple[AuditResult, Language]:
     """The audit plus hub and partnership findings (and overdue follow-ups as of `today`);
-    with `results`, partnership findings are kept there."""
+    with `results`, partnership findings and near misses of missing topics are kept there."""
     result, language = app.audit(session, vault, suggestions=suggestions, memo=memo)
-    hubs = hubcmd.hub_findings(hubcmd.plan_for_vault(session, vault, language=language), language)
+    topics = None if results is None else _load_suggestions(results, _TOPIC_SUGGESTIONS_KEY)
+    plan = hubcmd.plan_for_vault(session, vault, language=language, suggestions=topics)
+    if results is not None and topics is not None and topics.changed:
+        results.put(_TOPIC_SUGGESTIONS_KEY + code_fingerprint(), _encode_suggestions(topics))
+    hubs = hubcmd.hub_findings(plan, language)
     merged = hubcmd.merge_findings(result.findings, hubs)
     if merged != list(result.findings):
         result = _recount(result, merged)

@@ -28,6 +28,7 @@ from vaultpartner.index import VaultIndex, counts_as_backlink_source
 from vaultpartner.messages import Language, message
 from vaultpartner.paths import is_sync_conflict, is_within
 from vaultpartner.render import check_output, render
+from vaultpartner.suggest import SuggestionMemo
 from vaultpartner.vaultfs import LoadedVault
 
 PAIRS_FILE = "hub-pairs.json"
@@ -126,6 +127,7 @@ def plan_for_vault(
     language: Language,
     create_missing: bool = False,
     previous_pairs: Iterable[Pair] | None = None,
+    suggestions: SuggestionMemo | None = None,
 ) -> HubResult:
     """The hub plan for a loaded vault (note texts read from disk as needed)."""
     from vaultpartner.partnercmds import VaultTexts
@@ -137,6 +139,7 @@ def plan_for_vault(
         language=language,
         create_missing=create_missing,
         previous_pairs=previous_pairs,
+        suggestions=suggestions,
     )
 
 
@@ -148,8 +151,12 @@ def plan_for_index(
     language: Language,
     create_missing: bool = False,
     previous_pairs: Iterable[Pair] | None = None,
+    suggestions: SuggestionMemo | None = None,
 ) -> HubResult:
-    """The hub plan for an index (the watcher's), with note texts (BOM removed) by path."""
+    """The hub plan for an index (the watcher's), with note texts (BOM removed) by path.
+
+    `suggestions`: near misses of missing topics found by an earlier run (kept by the caller).
+    """
     pairs = set(previous_pairs) if previous_pairs is not None else load_pairs(session.state_dir)
     return plan_hubs(
         index,
@@ -162,6 +169,7 @@ def plan_for_index(
         create_missing=create_missing,
         render_hub=renderer(session, language) if create_missing else None,
         new_file_location=new_file_location(session.root, session.obsidian.config_folder),
+        suggestions=suggestions,
     )
 
 

@@ -46,6 +46,7 @@ from vaultpartner.messages import Language
 from vaultpartner.note import Link, Note, parse_note
 from vaultpartner.paths import is_markdown, lookup_key, stem_of
 from vaultpartner.plan import FileCreate, FileEdit, Plan
+from vaultpartner.suggest import SuggestionMemo
 
 HubRenderer = Callable[[Mapping[str, object]], str]
 CONFIG_PATH = "vaultpartner.toml"
@@ -126,8 +127,10 @@ class _Planner:
         create_missing: bool,
         render_hub: HubRenderer | None,
         new_file_location: NewFileLocation,
+        suggestions: SuggestionMemo | None,
     ) -> None:
         self.index = index
+        self.suggestions = suggestions
         self.texts = texts
         self.config = config
         self.headings = config.hubs.related_headings
@@ -408,6 +411,7 @@ class _Planner:
             eligible=self.eligible,
             cutoff=self.config.audit.suggestion_cutoff,
             blocks=self.block_lines,
+            suggestions=self.suggestions,
         ):
             self.problem("missing-topic", topic.source, "missing-topic", link=topic.link)
             path = creation_path(topic.link.text.linkpath, topic.source, self.location)
@@ -482,6 +486,7 @@ def plan_hubs(
     create_missing: bool = False,
     render_hub: HubRenderer | None = None,
     new_file_location: NewFileLocation = VAULT_ROOT,
+    suggestions: SuggestionMemo | None = None,
 ) -> HubResult:
     """Everything `[hubs]` asks for, as problems and one Plan (FileEdits with the hashes the
     texts were read at; FileCreates for missing topics when `create_missing`).
@@ -490,7 +495,8 @@ def plan_hubs(
     notes that get an edit are looked up). `eligible`: notes that may be members, reported
     and written (not excluded, not templates, not report notes, not behind a symlink).
     `previous_pairs`: the `pairs` of the last run (symmetric related topics); store the
-    result's `pairs` for the next one.
+    result's `pairs` for the next one. `suggestions`: near misses of missing topics found by
+    an earlier run (kept by the caller).
     """
     return _Planner(
         index,
@@ -503,6 +509,7 @@ def plan_hubs(
         create_missing=create_missing,
         render_hub=render_hub,
         new_file_location=new_file_location,
+        suggestions=suggestions,
     ).run()
 
 

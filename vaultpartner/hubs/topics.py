@@ -16,7 +16,7 @@ from vaultpartner.hubs.text import Section, related_section, section_links
 from vaultpartner.index import VaultIndex
 from vaultpartner.note import Link
 from vaultpartner.paths import folder_of, is_markdown, join, lookup_key, name_of, stem_of
-from vaultpartner.suggest import NameMatcher
+from vaultpartner.suggest import NameMatcher, SuggestionMemo
 
 _ATTACHMENT_EXTENSION = re.compile(r"[A-Za-z0-9]{1,5}")
 # Characters Obsidian refuses in file names, and those a link cannot carry.
@@ -64,8 +64,12 @@ def find_missing_topics(
     eligible: Callable[[str], bool],
     cutoff: int,
     blocks: BlockLines | None = None,
+    suggestions: SuggestionMemo | None = None,
 ) -> Iterator[MissingTopic]:
-    """Every link in a related-topics section to a topic that does not exist, by path."""
+    """Every link in a related-topics section to a topic that does not exist, by path.
+
+    `suggestions`: near misses found by an earlier run for the same names (kept by the caller).
+    """
     matcher: NameMatcher | None = None
     for path in sorted(index.notes):
         if not eligible(path) or index.notes[path].unreadable is not None:
@@ -81,7 +85,7 @@ def find_missing_topics(
                 continue  # the audit's alias-link
             if matcher is None:
                 names = [stem_of(p) if is_markdown(p) else name_of(p) for p in sorted(index.files)]
-                matcher = NameMatcher(names, cutoff=cutoff)
+                matcher = NameMatcher(names, cutoff=cutoff, memo=suggestions)
             wanted = name[:-3] if name.lower().endswith(".md") else name
             if matcher.close(wanted):
                 continue  # a near miss: the audit's broken-link with a suggestion
