@@ -29,7 +29,7 @@ from vaultpartner.messages import Language
 from vaultpartner.paths import is_markdown
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.suggest import SuggestionMemo
-from vaultpartner.vaultfs import LoadedVault, Progress, walk_vault
+from vaultpartner.vaultfs import LoadedVault, Progress, bulk_allocation, walk_vault
 
 
 @lru_cache(maxsize=1)
@@ -223,6 +223,20 @@ def run(
     The loaded vault is returned too, or None when the answer came from the result cache
     (the vault is then exactly as it was at the previous audit).
     """
+    # The checks build hundreds of thousands of small acyclic objects (resolutions, findings);
+    # the cyclic collector would re-scan them over and over (a tenth of a 50,000-note audit).
+    with bulk_allocation():
+        return _run(session, jobs=jobs, progress=progress, use_cache=use_cache, today=today)
+
+
+def _run(
+    session: app.Session,
+    *,
+    jobs: int | None,
+    progress: Progress | None,
+    use_cache: bool,
+    today: dt.date | None,
+) -> tuple[AuditResult, Language, LoadedVault | None]:
     if not use_cache:
         vault = app.load(session, jobs=jobs, progress=progress, use_cache=False)
         return (*_audit(session, vault, today), vault)
