@@ -296,3 +296,31 @@ def test_kept_partnership_findings_follow_every_note_they_read(edits: list[str])
                 today=today,
             )
             assert cached == plain, name
+
+
+def test_a_damaged_row_is_found_by_its_checksum_and_the_note_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_vault(tmp_path / "v", {"A.md": "[[B]] [[C]]\n", "B.md": "x\n"})
+    later = types.SimpleNamespace(time_ns=lambda: time.time_ns() + 5_000_000_000)
+    monkeypatch.setattr("vaultpartner.cache.time", later)  # no row doubtful
+    session = app.open_session(root, state_override=tmp_path / "state")
+    first = app.load(session)  # fills the cache
+    with sqlite3.connect(session.state_dir / CACHE_FILE) as db:
+        (wire,) = db.execute("SELECT wire FROM notes WHERE path = 'A.md'").fetchone()
+        assert bytes(wire).count(b"[[C]]") == 1
+        damaged = bytes(wire).replace(b"[[C]]", b"[[D]]")  # still decodes, to the wrong link
+        db.execute("UPDATE notes SET wire = ? WHERE path = 'A.md'", (damaged,))
+    cache = NoteCache.open(session.state_dir)
+    assert cache is not None
+    stamps = [
+        FileStamp(name, (root / name).stat().st_size, (root / name).stat().st_mtime_ns,
+                  (root / name).stat().st_ctime_ns)
+        for name in ("A.md", "B.md")
+    ]  # fmt: skip
+    hits, misses, doubtful = cache.lookup(stamps)
+    cache.close()
+    assert ([m.path for m in misses], doubtful, list(hits)) == (["A.md"], {}, ["B.md"])
+    again = app.load(session)
+    assert again.index.notes == first.index.notes
+    assert [link.raw for link in again.index.notes["A.md"].links] == ["[[B]]", "[[C]]"]

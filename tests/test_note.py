@@ -48,3 +48,23 @@ def test_unreadable_bytes() -> None:
     assert parse_note("N.md", b"\xff\xfe").unreadable is not None
     assert parse_note("N.md", b"a\x00b").unreadable is not None
     assert parse_note("N.md", b"x" * 11, max_bytes=10).unreadable is not None
+
+
+def test_links_are_kept_compact_and_read_back_as_the_links_parsed() -> None:
+    from vaultpartner.note import EMPTY_LINKS, Link, LinkList
+
+    note = parse_note("n.md", b"---\nrel: '[[A]]'\n---\n[[B#h|x]] ![m](C.md)\n")
+    assert isinstance(note.links, LinkList)
+    links = tuple(note.links)
+    assert [link.raw for link in links] == ["[[A]]", "[[B#h|x]]", "![m](C.md)"]
+    assert all(isinstance(link, Link) for link in links)
+    assert note.links == links  # equal to a tuple of the same links, both ways
+    assert links == note.links
+    assert note.links[1].text.subpath == "#h"
+    assert note.links[1:] == links[1:]
+    assert len(note.links) == 3
+    assert LinkList.of(links) == note.links
+    assert LinkList.of(links[:2]) != note.links
+    assert parse_note("e.md", b"no links\n").links is EMPTY_LINKS
+    assert not EMPTY_LINKS
+    assert EMPTY_LINKS == ()

@@ -16,13 +16,14 @@ import logging
 import marshal
 import sqlite3
 import time
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from vaultpartner import __version__
 from vaultpartner.note import Note
-from vaultpartner.wire import Shared, note_from_wire, note_to_wire
+from vaultpartner.wire import note_from_wire, note_to_wire
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,6 @@ class NoteCache:
         stamps: Iterable[FileStamp],
         *,
         verify: Mapping[str, str] | None = None,
-        shared: Shared | None = None,
     ) -> tuple[dict[str, Note], list[FileStamp], dict[str, str]]:
         """(cached notes, stamps to parse, hashes of doubtful rows for the caller to verify).
 
@@ -152,7 +152,7 @@ class NoteCache:
                 same[stamp.path] = stamp
         hits: dict[str, Note] = {}
         for path, wire in self._blobs(same):
-            note = self._decode(path, wire, shared)
+            note = self._decode(path, wire)
             if note is not None:
                 hits[path] = note
         misses.extend(stamp for path, stamp in same.items() if path not in hits)
@@ -195,9 +195,15 @@ class NoteCache:
             return self._decode(found, wire)
         return None
 
-    def _decode(self, path: str, wire: bytes, shared: Shared | None = None) -> Note | None:
+    def _decode(self, path: str, wire: bytes) -> Note | None:
+        # Checked whole: a note's links stay encoded until used, so damage found later would
+        # surface far from here.
+        payload = memoryview(wire)[4:]
+        if len(wire) < 4 or zlib.crc32(payload) != int.from_bytes(wire[:4], "big"):
+            log.warning("note cache entry for %s is damaged; re-reading the note", path)
+            return None
         try:
-            note = note_from_wire(marshal.loads(wire), shared)  # noqa: S302 - our own cache
+            note = note_from_wire(marshal.loads(payload))  # noqa: S302 - our own cache
         except (ValueError, EOFError, TypeError) as exc:
             log.warning("note cache entry for %s is damaged (%s); re-reading the note", path, exc)
             return None
@@ -228,7 +234,7 @@ class NoteCache:
                     stamp.ctime_ns,
                     now_ns,
                     note.content_hash,
-                    blob,
+                    zlib.crc32(blob).to_bytes(4, "big") + blob,
                 )
 
         rows = records()

@@ -21,7 +21,7 @@ from vaultpartner.errors import VaultError
 from vaultpartner.index import FileEntry, VaultIndex
 from vaultpartner.note import Note, Unreadable, parse_note
 from vaultpartner.paths import is_hidden_name, is_markdown, nfc
-from vaultpartner.wire import Shared, dumps_each, loads_each
+from vaultpartner.wire import dumps_each, loads_each
 
 log = logging.getLogger(__name__)
 
@@ -166,11 +166,9 @@ def read_notes_wired(
     max_bytes: int,
     jobs: int,
     progress: Progress | None = None,
-    shared: Shared | None = None,
 ) -> Iterator[tuple[Note, bytes | None]]:
     """Like read_notes, each note with the wire blob a worker made of it (None when parsed
-    here): the note cache stores that blob as it is. `shared`: equal link texts decoded
-    once (see wire.Shared)."""
+    here): the note cache stores that blob as it is."""
     total = len(found_notes)
     if (
         jobs <= 1
@@ -185,13 +183,12 @@ def read_notes_wired(
             progress(total, total)
         return
     chunks = [found_notes[i : i + _CHUNK] for i in range(0, total, _CHUNK)]
-    shared = shared if shared is not None else Shared()
     # fork: workers inherit the imported modules, so start-up costs milliseconds, not seconds.
     context = multiprocessing.get_context("fork")
     done = 0
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         for data in pool.map(_parse_chunk, chunks, [max_bytes] * len(chunks)):
-            items = loads_each(data, shared)
+            items = loads_each(data)
             yield from items
             done += len(items)
             if progress:
@@ -329,8 +326,6 @@ def _through_cache(
     """Cached notes where the file is unchanged; parse only the rest, then remember them."""
     by_path = {found.rel: found for found in found_notes}
     stamps = (_stamp(found) for found in found_notes if not found.placeholder)
-    # Equal link texts shared only among the notes parsed now (cold runs, where memory
-    # peaks): decoding cached notes through the memo would cost more time than it saves.
     hits, misses, doubtful = cache.lookup(stamps)
     to_parse = [by_path[stamp.path] for stamp in misses]
     to_parse += [found for found in found_notes if found.placeholder]

@@ -1,7 +1,8 @@
 """A compact, builtin-only form of parsed notes, for worker processes and the cache.
 
 Pickling tens of thousands of small objects dominated a parallel cold audit; `marshal` of
-plain tuples is several times faster both ways. Frontmatter holds only YAML's safe types,
+plain tuples is several times faster both ways. A note's links travel as the blob of its
+`LinkList`, so they are not decoded on the way. Frontmatter holds only YAML's safe types,
 which marshal supports, except explicit `!!timestamp` values: `dumps_each` then falls back
 to pickle for that note.
 """
@@ -10,36 +11,16 @@ from __future__ import annotations
 
 import marshal
 import pickle
-import sys
 from collections.abc import Sequence
 from typing import Any
 
 from vaultpartner.headings import Heading
-from vaultpartner.linktext import LinkText
-from vaultpartner.note import FrontmatterError, Link, Note, Unreadable
+from vaultpartner.note import EMPTY_LINKS, FrontmatterError, Link, LinkList, Note, Unreadable
 
 _MARSHAL, _PICKLE = b"M", b"P"
 # tuple.__new__ builds a NamedTuple from its field tuple without a Python-level __new__.
 _new: Any = tuple.__new__
-
-
-class Shared:
-    """Equal link texts decoded once per load, then shared by every link that has them.
-
-    A vault has many more links than distinct targets (ten times more in the benchmark
-    vaults); each copy would cost its own tuple and strings, for the whole run.
-    """
-
-    __slots__ = ("texts",)
-
-    def __init__(self) -> None:
-        self.texts: dict[tuple[str, str, str | None], LinkText] = {}
-
-    def text(self, fields: tuple[str, str, str | None]) -> LinkText:
-        found = self.texts.get(fields)
-        if found is None:
-            found = self.texts[fields] = _new(LinkText, fields)
-        return found
+_NO_BLOCK_IDS: frozenset[str] = frozenset()
 
 
 def note_to_wire(note: Note) -> tuple[Any, ...]:
@@ -56,7 +37,7 @@ def note_to_wire(note: Note) -> tuple[Any, ...]:
         else (note.frontmatter_error.message, note.frontmatter_error.line),
         note.body_start,
         note.body_line,
-        tuple((*link[:3], tuple(link.text), *link[4:]) for link in note.links),
+        _links_wire(note.links),
         tuple(tuple(heading) for heading in note.headings),
         note.block_ids,
         note.aliases,
@@ -66,19 +47,14 @@ def note_to_wire(note: Note) -> tuple[Any, ...]:
     )
 
 
-def note_from_wire(wire: Sequence[Any], shared: Shared | None = None) -> Note:
+def _links_wire(links: Sequence[Link]) -> tuple[int, bytes]:
+    compact = LinkList.of(links)
+    return len(compact), compact.data
+
+
+def note_from_wire(wire: Sequence[Any]) -> Note:
     (path, size, digest, bom, newline, has_fm, frontmatter, fm_error, body_start, body_line,
-     links, headings, block_ids, aliases, tags, unreadable, confidential) = wire  # fmt: skip
-    if shared is None:
-        decoded = tuple(
-            _new(Link, (*link[:3], _new(LinkText, link[3]), *link[4:])) for link in links
-        )
-    else:
-        text, intern = shared.text, sys.intern
-        decoded = tuple(
-            _new(Link, (*link[:3], text(link[3]), *link[4:8], intern(link[8]), *link[9:]))
-            for link in links
-        )
+     (count, links), headings, block_ids, aliases, tags, unreadable, confidential) = wire  # fmt: skip
     return Note(
         path=path,
         size=size,
@@ -90,9 +66,9 @@ def note_from_wire(wire: Sequence[Any], shared: Shared | None = None) -> Note:
         frontmatter_error=None if fm_error is None else FrontmatterError(*fm_error),
         body_start=body_start,
         body_line=body_line,
-        links=decoded,
+        links=LinkList(links, count) if count else EMPTY_LINKS,
         headings=tuple(_new(Heading, heading) for heading in headings),
-        block_ids=frozenset(block_ids),
+        block_ids=frozenset(block_ids) if block_ids else _NO_BLOCK_IDS,
         aliases=tuple(aliases),
         tags=tuple(tags),
         unreadable=None if unreadable is None else Unreadable(*unreadable),
@@ -113,13 +89,13 @@ def dumps_each(notes: Sequence[Note]) -> bytes:
     return marshal.dumps(items)
 
 
-def loads_each(data: bytes, shared: Shared | None = None) -> list[tuple[Note, bytes | None]]:
+def loads_each(data: bytes) -> list[tuple[Note, bytes | None]]:
     """Inverse of dumps_each: each note with its marshal blob (None when it has none)."""
     # Only ever bytes our own worker processes made.
     found: list[tuple[Note, bytes | None]] = []
     for blob, pickled in marshal.loads(data):  # noqa: S302
         if blob is not None:
-            found.append((note_from_wire(marshal.loads(blob), shared), blob))  # noqa: S302
+            found.append((note_from_wire(marshal.loads(blob)), blob))  # noqa: S302
         else:
-            found.append((note_from_wire(pickle.loads(pickled), shared), None))  # noqa: S301
+            found.append((note_from_wire(pickle.loads(pickled)), None))  # noqa: S301
     return found
