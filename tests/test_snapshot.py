@@ -137,3 +137,20 @@ def test_recent_renames_are_kept_an_hour_and_follow_a_note_renamed_again(tmp_pat
     loaded = load_snapshot(state, vault)
     assert loaded is not None
     assert dict(loaded.recent_renames) == chain
+
+
+def test_a_snapshot_written_in_slices_reads_back_whole() -> None:
+    from vaultpartner.snapshot import _SLICE, FileRecord, Snapshot, _decode, _encode, _frozen
+
+    records = {
+        f"d/n{i}.md": FileRecord(f"d/n{i}.md", i, 0, f"n:{i}", ((1, "Заголовок"), (2, "x")))
+        for i in range(2 * _SLICE + 7)
+    }
+    records["a.png"] = FileRecord("a.png", 3, 5, "a:e", None)
+    snapshot = Snapshot(_frozen(records), _frozen({"old.md": "d/n1.md"}))
+    data = b"".join(_encode(snapshot, "vault-key"))
+    back = _decode(data, "vault-key")
+    assert back.files == snapshot.files
+    assert dict(back.pending_renames) == {"old.md": "d/n1.md"}
+    empty = _decode(b"".join(_encode(Snapshot(_frozen({})), "vault-key")), "vault-key")
+    assert dict(empty.files) == {}

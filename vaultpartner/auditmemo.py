@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,22 +92,23 @@ def decode_memo(data: bytes, context: str) -> AuditMemo:
     return AuditMemo(context, key, notes)
 
 
-def encode_findings(findings: tuple[Finding, ...]) -> bytes:
-    """Findings in the memo's checksummed form (for results kept whole, e.g. partnership)."""
-    payload = marshal.dumps((_FORMAT, [_finding_row(f) for f in findings]))
+def encode_findings(findings: Sequence[Finding], header: Any = None) -> bytes:
+    """Findings (and a header of plain values) in the memo's checksummed form, for results
+    kept whole: the audit's result, partnership findings."""
+    payload = marshal.dumps((_FORMAT, header, [_finding_row(f) for f in findings]))
     return hashlib.sha256(payload).digest() + payload
 
 
-def decode_findings(data: bytes) -> tuple[Finding, ...] | None:
-    """The findings in `data`; None when the bytes are damaged or from another format."""
+def decode_findings(data: bytes) -> tuple[object, tuple[Finding, ...]] | None:
+    """(header, findings) in `data`; None when the bytes are damaged or from another format."""
     digest, payload = data[:32], data[32:]
     if hashlib.sha256(payload).digest() != digest:
         return None
     try:
-        version, rows = marshal.loads(payload)  # noqa: S302 - checksummed, our own bytes
+        version, header, rows = marshal.loads(payload)  # noqa: S302 - checksummed, our own bytes
         if version != _FORMAT:
             return None
-        return tuple(_finding(row) for row in rows)
+        return header, tuple(_finding(row) for row in rows)
     except (ValueError, EOFError, TypeError):
         return None
 

@@ -62,27 +62,18 @@ def _key(
 
 
 def _encode(result: AuditResult, language: Language) -> bytes:
-    rows = [
-        [f.code, f.severity, f.path, f.line, f.column, f.message, f.target,
-         list(f.suggestions), list(f.candidates), f.offset, list(f.literals)]
-        for f in result.findings
-    ]  # fmt: skip
-    return json.dumps({"language": language, "stats": result.stats, "findings": rows}).encode()
+    return encode_findings(result.findings, (language, result.stats))
 
 
 def _decode(data: bytes) -> tuple[AuditResult, Language] | None:
-    try:
-        document = json.loads(data)
-        findings = tuple(
-            Finding(code, severity, path, line, column, message, target,
-                    tuple(suggestions), tuple(candidates), offset, tuple(literals))
-            for (code, severity, path, line, column, message, target,
-                 suggestions, candidates, offset, literals) in document["findings"]
-        )  # fmt: skip
-        language: Language = "ru" if document["language"] == "ru" else "en"
-        return AuditResult(findings, dict(document["stats"])), language
-    except (ValueError, KeyError, TypeError):
+    found = decode_findings(data)
+    if found is None:
         return None
+    header, findings = found
+    if not (isinstance(header, tuple) and len(header) == 2 and isinstance(header[1], dict)):
+        return None
+    language: Language = "ru" if header[0] == "ru" else "en"
+    return AuditResult(findings, dict(header[1])), language
 
 
 # The result cache's rows for near misses of broken links and of missing topics (kept while
@@ -162,7 +153,7 @@ def _partner_findings(
     found = results.get(key)
     kept = None if found is None else decode_findings(found)
     if kept is not None:
-        return list(kept)
+        return list(kept[1])
     fresh = app.partner_findings(session, vault, today=today, language=language)
     results.put(key, encode_findings(tuple(fresh)))
     return fresh
@@ -179,14 +170,27 @@ def _audit(
     session: app.Session,
     vault: LoadedVault,
     today: dt.date | None,
-    suggestions: SuggestionMemo | None = None,
-    memo: AuditMemo | None = None,
     results: ResultCache | None = None,
 ) -> tuple[AuditResult, Language]:
-    """The audit plus hub and partnership findings (and overdue follow-ups as of `today`);
-    with `results`, partnership findings and near misses of missing topics are kept there."""
-    result, language = app.audit(session, vault, suggestions=suggestions, memo=memo)
-    topics = None if results is None else _load_suggestions(results, _TOPIC_SUGGESTIONS_KEY)
+    """The audit plus hub and partnership findings (and overdue follow-ups as of `today`).
+
+    With `results`, work that outlives a change is kept there and reused: near misses of
+    broken links and of missing topics, per-note results, and partnership findings.
+    """
+    if results is None:
+        result, language = app.audit(session, vault)
+        topics = None
+    else:
+        suggestions = _load_suggestions(results)
+        memo = _load_memo(session, results)
+        result, language = app.audit(session, vault, suggestions=suggestions, memo=memo)
+        # Stored now, before the other checks add to what the process holds at its peak.
+        if suggestions.changed:
+            results.put(_SUGGESTIONS_KEY + code_fingerprint(), _encode_suggestions(suggestions))
+        if memo.changed:
+            results.put(_NOTES_KEY + code_fingerprint(), encode_memo(memo))
+        del memo
+        topics = _load_suggestions(results, _TOPIC_SUGGESTIONS_KEY)
     plan = hubcmd.plan_for_vault(session, vault, language=language, suggestions=topics)
     if results is not None and topics is not None and topics.changed:
         results.put(_TOPIC_SUGGESTIONS_KEY + code_fingerprint(), _encode_suggestions(topics))
@@ -260,13 +264,8 @@ def _run(
             if decoded is not None:
                 return (*decoded, None)
     vault = app.load(session, jobs=jobs, progress=progress, use_cache=True, walk=walk)
-    suggestions = _load_suggestions(results)
-    memo = _load_memo(session, results)
-    result, language = _audit(session, vault, today, suggestions, memo, results)
-    if suggestions.changed:
-        results.put(_SUGGESTIONS_KEY + code_fingerprint(), _encode_suggestions(suggestions))
-    if memo.changed:
-        results.put(_NOTES_KEY + code_fingerprint(), encode_memo(memo))
+    result, language = _audit(session, vault, today, results)
+    vault.index.forget_resolutions()  # what follows (caching, output, snapshot) resolves nothing
     files = [(path, entry.symlinked) for path, entry in vault.index.files.items()]
     hashes = {path: note.content_hash for path, note in vault.index.notes.items()}
     results.put(_key(session, files, hashes, vault.loops, extra_key), _encode(result, language))

@@ -153,6 +153,12 @@ class VaultIndex:
     def resolve_link(self, link: Link, source: str) -> Resolution:
         return self.resolve(link.text.linkpath, source)
 
+    def forget_resolutions(self) -> None:
+        """Drop the memoised resolutions (they are rebuilt on demand): a command that has
+        resolved every link and goes on with other work gives their memory back."""
+        self._memo.clear()
+        self._prepared.clear()
+
     def counted_links(self, path: str) -> Iterator[Link]:
         """Links that Obsidian counts (not inside %% comments), of one note."""
         note = self._notes.get(path)

@@ -19,7 +19,7 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +39,7 @@ SNAPSHOT_VERSION = 1
 # content) within this time undoes it (see fixing.detect_renames).
 RECENT_RENAME_SECONDS = 3600.0
 _EDGE = 64 * 1024
+_SLICE = 2000  # file records encoded at a time
 _SF_DATALESS = 0x40000000  # macOS cloud placeholder: reading it would block
 
 Headings = tuple[tuple[int, str], ...]
@@ -137,16 +138,13 @@ def build_snapshot(vault: LoadedVault, previous: Snapshot | None = None) -> Snap
 # -- storage ---------------------------------------------------------------------------------
 
 
-def _encode(snapshot: Snapshot, vault: str) -> bytes:
-    files = [
-        [r.path, r.size, r.mtime_ns, r.identity, None if r.headings is None else list(r.headings)]
-        for r in sorted(snapshot.files.values(), key=lambda record: record.path)
-    ]
+def _encode(snapshot: Snapshot, vault: str) -> Iterator[bytes]:
+    """The snapshot's JSON in pieces: the file list of a large vault is encoded a slice at a
+    time, so the whole text is never held at once."""
     document = {
         "version": SNAPSHOT_VERSION,
         "tool": "vaultpartner",
         "vault": vault,
-        "files": files,
         "pending_renames": dict(sorted(snapshot.pending_renames.items())),
         "journal_through": snapshot.journal_through,
         "recent_renames": {
@@ -157,7 +155,17 @@ def _encode(snapshot: Snapshot, vault: str) -> bytes:
             for path, headings in sorted(snapshot.pending_headings.items())
         },
     }
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    head = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    yield (head[:-1] + ',"files":[').encode("utf-8")
+    records = sorted(snapshot.files.values(), key=lambda record: record.path)
+    for start in range(0, len(records), _SLICE):
+        files = [
+            [r.path, r.size, r.mtime_ns, r.identity, None if r.headings is None else r.headings]
+            for r in records[start : start + _SLICE]
+        ]
+        text = json.dumps(files, ensure_ascii=False, separators=(",", ":"))[1:-1]
+        yield (text if start == 0 else "," + text).encode("utf-8")
+    yield b"]}"
 
 
 def save_snapshot(state_dir: Path, vault_root: Path, snapshot: Snapshot) -> Path:
@@ -169,7 +177,7 @@ def save_snapshot(state_dir: Path, vault_root: Path, snapshot: Snapshot) -> Path
     temp = state_dir / f".{SNAPSHOT_FILE}.{secrets.token_hex(4)}.tmp"
     try:
         with open(temp, "xb") as handle:
-            handle.write(_encode(snapshot, vault_key(vault_root)))
+            handle.writelines(_encode(snapshot, vault_key(vault_root)))
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, target)
