@@ -109,12 +109,14 @@ def load(
     progress: Progress | None = None,
     use_cache: bool = True,
     walk: Walk | None = None,
+    note_cache: NoteCache | None = None,
 ) -> LoadedVault:
     """The whole vault, parsed; unchanged notes come from the note cache in the state folder.
 
-    `walk`: a walk of the vault made just before (not repeated)."""
-    cache = None
-    if use_cache:
+    `walk`: a walk of the vault made just before (not repeated). `note_cache`: the cache,
+    already open (the caller closes it)."""
+    cache = note_cache
+    if use_cache and cache is None:
         state = ensure_vault_state_dir(session.root, override=session.state_override)
         cache = NoteCache.open(state)
     try:
@@ -127,7 +129,7 @@ def load(
             walk=walk,
         )
     finally:
-        if cache is not None:
+        if cache is not None and cache is not note_cache:
             cache.close()
 
 

@@ -251,19 +251,22 @@ def _run(
     walk = walk_vault(session.root)
     notes = [f for f in walk.files if is_markdown(f.rel)]
     cache = NoteCache.open(state)
-    if cache is not None and not any(f.placeholder for f in notes):
-        try:
+    try:
+        if cache is not None and not any(f.placeholder for f in notes):
             stamps = [FileStamp(f.rel, f.size, f.mtime_ns, f.ctime_ns) for f in notes]
             hashes = cache.unchanged_hashes(stamps)
-        finally:
+            if hashes is not None:
+                files = [(f.rel, f.symlinked) for f in walk.files]
+                found = results.get(_key(session, files, hashes, walk.loops, extra_key))
+                decoded = None if found is None else _decode(found)
+                if decoded is not None:
+                    return (*decoded, None)
+        vault = app.load(
+            session, jobs=jobs, progress=progress, use_cache=True, walk=walk, note_cache=cache
+        )
+    finally:
+        if cache is not None:
             cache.close()
-        if hashes is not None:
-            files = [(f.rel, f.symlinked) for f in walk.files]
-            found = results.get(_key(session, files, hashes, walk.loops, extra_key))
-            decoded = None if found is None else _decode(found)
-            if decoded is not None:
-                return (*decoded, None)
-    vault = app.load(session, jobs=jobs, progress=progress, use_cache=True, walk=walk)
     result, language = _audit(session, vault, today, results)
     vault.index.forget_resolutions()  # what follows (caching, output, snapshot) resolves nothing
     files = [(path, entry.symlinked) for path, entry in vault.index.files.items()]

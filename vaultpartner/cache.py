@@ -19,6 +19,7 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from vaultpartner import __version__
@@ -39,8 +40,11 @@ _PARSER_MODULES = (
 )  # fmt: skip
 
 
+@lru_cache(maxsize=1)
 def parser_fingerprint() -> str:
-    """Identifies the parser that produced cached notes: any change to it empties the cache."""
+    """Identifies the parser that produced cached notes: any change to it empties the cache.
+
+    Worked out once per process: it describes the code that is running."""
     digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).resolve().parent
     for name in _PARSER_MODULES:

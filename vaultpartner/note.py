@@ -16,7 +16,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, overload
 
-from vaultpartner.blocks import inline_blocks
 from vaultpartner.digest import content_hash
 from vaultpartner.headings import Heading
 from vaultpartner.linktext import (
@@ -274,7 +273,9 @@ def _parse_body(
     if not _needs_block_parse(body):
         return [], [], set()
     blocks = simple_inline_blocks(body)
-    if blocks is None:
+    if blocks is None:  # markdown-it, loaded only when a note needs it (most do not)
+        from vaultpartner.blocks import inline_blocks
+
         blocks = inline_blocks(body)
     state, result = ScanState(), ScanResult([], [])
     ranges: list[tuple[int, int]] = []
