@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import unicodedata
 from pathlib import Path
 
 import pytest
+from conftest import make_vault
 
 from vaultpartner import vaultfs
 from vaultpartner.errors import VaultError
@@ -284,3 +286,58 @@ def test_read_error_becomes_an_unreadable_note(
     assert note.unreadable.message == "permission denied"
     assert note.size == len("[[Note]]")
     assert loaded.index.notes["Open.md"].unreadable is None
+
+
+_KILLED_MID_LOAD = """
+import multiprocessing, os, signal, sys
+from pathlib import Path
+from vaultpartner.lock import VaultLock
+from vaultpartner.paths import is_markdown
+from vaultpartner.vaultfs import read_notes_wired, walk_vault
+
+root, state = Path(sys.argv[1]), Path(sys.argv[2])
+VaultLock(state, command="test").acquire()
+found = [f for f in walk_vault(root).files if is_markdown(f.rel)]
+loading = read_notes_wired(found, max_bytes=1 << 20, jobs=2)
+next(loading)  # the pool's workers are running now
+print(" ".join(str(child.pid) for child in multiprocessing.active_children()), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.timeout(60)
+def test_parser_workers_of_a_killed_command_leave_and_do_not_hold_the_vault_lock(
+    tmp_path: Path,
+) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from vaultpartner.lock import VaultLock
+
+    root = make_vault(tmp_path / "v", {f"n{i}.md": f"[[n{i + 1}]]\n" * 50 for i in range(900)})
+    state = tmp_path / "state"
+    out = tmp_path / "out.txt"
+    with out.open("w") as stream:  # a file: the workers' copy of it keeps no pipe open
+        done = subprocess.run(
+            [sys.executable, "-c", _KILLED_MID_LOAD, str(root), str(state)],
+            stdout=stream,
+            stderr=subprocess.STDOUT,
+            timeout=50,
+            check=False,
+        )
+    assert done.returncode == -signal.SIGKILL, out.read_text()
+    workers = [int(pid) for pid in out.read_text().split()]
+    assert workers
+    try:
+        with VaultLock(state, command="after"):  # the orphans hold no copy of the flock
+            pass
+        deadline = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() for pid in workers):
+            assert time.monotonic() < deadline, "orphaned parser workers did not leave"
+            time.sleep(0.1)
+    finally:
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

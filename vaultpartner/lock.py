@@ -26,6 +26,24 @@ log = logging.getLogger(__name__)
 LOCK_NAME = "lock"
 _ATTEMPTS = 20  # only lost races with a releasing or crashed holder make us retry
 
+# Locks this process holds. A forked child (a parser worker) inherits their fds, and with
+# them the flock: orphaned by a killed parent, it kept the vault locked (soak). The child
+# closes its copies at once; the lock stays the parent's.
+_HELD: set[VaultLock] = set()
+
+
+def _forget_inherited_locks() -> None:
+    for lock in list(_HELD):
+        fd, lock._fd = lock._fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited_locks)
+
 
 def read_holder(state_dir: Path) -> dict[str, Any] | None:
     """The JSON the current (or last, if it crashed) holder wrote, or None."""
@@ -98,6 +116,7 @@ class VaultLock:
             fd = self._try_once()
             if fd is not None:
                 self._fd = fd
+                _HELD.add(self)
                 return
         raise _describe(read_holder(self.state_dir), self.path)
 
@@ -179,6 +198,7 @@ class VaultLock:
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
+        _HELD.discard(self)
         if sys.platform == "win32":
             os.close(fd)  # Windows cannot delete a file that is still open
         try:

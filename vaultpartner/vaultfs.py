@@ -9,6 +9,8 @@ import gc
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -146,6 +148,21 @@ def _too_large(found: FoundFile, max_bytes: int) -> Note:
     return Note(path=found.rel, size=found.size, content_hash="", unreadable=problem)
 
 
+_PARENT_CHECK_SECONDS = 0.5
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Pool worker start: leave when the parent is gone. A worker of a killed parent would
+    otherwise wait forever on a pipe no one reads (soak: orphans after a SIGKILL mid-load)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _parse_chunk(chunk: Sequence[FoundFile], max_bytes: int) -> bytes:
     return dumps_each([read_note(found, max_bytes) for found in chunk])
 
@@ -186,7 +203,12 @@ def read_notes_wired(
     # fork: workers inherit the imported modules, so start-up costs milliseconds, not seconds.
     context = multiprocessing.get_context("fork")
     done = 0
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=context,
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         for data in pool.map(_parse_chunk, chunks, [max_bytes] * len(chunks)):
             items = loads_each(data)
             yield from items
