@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
-from vaultpartner.note import Link, Note
+from vaultpartner.note import Link, LinkList, Note
 from vaultpartner.paths import folder_of, is_markdown, lookup_key, name_of
 from vaultpartner.resolve import Prepared, Resolution, prepare, resolve_prepared
 
@@ -209,8 +209,9 @@ class VaultIndex:
         new_notes = dict(self._notes)
         by_name = dict(self._by_name)
         aliases = dict(self._aliases)
-        # Kept up to date only once worked out (see _sources).
-        sources = None if self._sources_by_name is None else dict(self._sources_by_name)
+        # Worked out on first use for a built index (see _sources); an index changed from one
+        # with notes keeps it up to date, so a chain of changes never works it out again.
+        sources = dict(self._sources()) if self._notes else None
         touched_names: set[str] = set()
         for path in removed:
             if new_files.pop(path, None) is not None:
@@ -302,8 +303,11 @@ def _alias_keys(note: Note) -> set[str]:
 
 def _source_keys(note: Note) -> set[str]:
     keys: set[str] = set()
-    for link in note.links:
-        linkpath = link.text.linkpath
+    links = note.links
+    linkpaths = (
+        links.linkpaths() if isinstance(links, LinkList) else (link.text.linkpath for link in links)
+    )
+    for linkpath in linkpaths:
         if linkpath:
             keys.update(_name_keys(linkpath))
     return keys

@@ -93,6 +93,13 @@ class LinkList(Sequence[Link]):
             _new_tuple(Link, (*row[:3], _new_tuple(LinkText, row[3]), *row[4:])) for row in rows
         )
 
+    def linkpaths(self) -> list[str]:
+        """Each link's linkpath, read without building the links."""
+        if not self._count:
+            return []
+        rows = marshal.loads(self._data)  # noqa: S302 - only ever made by `of` or the cache
+        return [row[3][0] for row in rows]
+
     def __len__(self) -> int:
         return self._count
 
