@@ -92,3 +92,32 @@ def test_install_and_uninstall_service(tmp_path: Path, monkeypatch: pytest.Monke
     assert code == 0
     assert "systemctl --user disable --now" in output
     assert not units[0].exists()
+
+
+def test_a_generated_note_as_written_is_no_reason_to_plan_follow_ups_again(
+    tmp_path: Path,
+) -> None:
+    from vaultpartner import app
+    from vaultpartner.partners.generated import GeneratedState
+    from vaultpartner.watchstart import partner_note
+
+    root = make_vault(
+        tmp_path / "v",
+        {
+            "Follow-ups/2026-11-20 Anna.md": "---\ngenerated_by: vaultpartner\n---\n- [ ] write\n",
+            "Recruiters/Anna.md": "---\ntype: recruiter\n---\n",
+            "Other.md": "text\n",
+        },
+    )
+    session = app.open_session(root, state_override=tmp_path / "state")
+    index = app.load(session, use_cache=False).index
+    followup = "Follow-ups/2026-11-20 Anna.md"
+    ours = GeneratedState({followup: index.notes[followup].content_hash})
+    # As vaultpartner wrote it: its own echo. (Planning again on it made the watcher create
+    # max_new_notes follow-ups per cycle until all were there.)
+    assert not partner_note(index, session, followup, ours)
+    assert partner_note(index, session, followup, GeneratedState({followup: "edited since"}))
+    assert partner_note(index, session, followup)  # nothing known: a change like any other
+    assert partner_note(index, session, "Recruiters/Anna.md", ours)
+    assert not partner_note(index, session, "Other.md", ours)
+    assert partner_note(index, session, "Follow-ups/deleted.md", ours)  # gone: the user's doing

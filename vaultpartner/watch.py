@@ -35,6 +35,7 @@ from vaultpartner import app
 from vaultpartner.errors import LockedError
 from vaultpartner.index import VaultIndex
 from vaultpartner.lock import VaultLock
+from vaultpartner.partners.generated import load_state
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.vaultfs import LoadedVault
 from vaultpartner.watchcore import Debouncer, busy_marker, interesting
@@ -276,7 +277,10 @@ class WatchLoop:
             moves, self.moves = self.moves, []
             self.engine.handle(paths, rescan=rescan, moves=moves)
             index = self.engine.index
-            self.followups.notice(paths, lambda p: partner_note(index, self.session, p), now)
+            generated = load_state(self.session.state_dir)
+            self.followups.notice(
+                paths, lambda p: partner_note(index, self.session, p, generated), now
+            )
             # After a batch, save the snapshot at once: links just rewritten must be in it
             # before the process can be killed, or a rename made while it is down could not
             # be traced back to them at the next start.

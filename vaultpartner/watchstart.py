@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from vaultpartner import app
 from vaultpartner.index import VaultIndex
 from vaultpartner.partners.generated import FILE_NAME as GENERATED_FILE
+from vaultpartner.partners.generated import GeneratedState
 from vaultpartner.paths import is_within
 from vaultpartner.snapshot import SNAPSHOT_FILE
 
@@ -59,11 +60,23 @@ def run_startup(
     run_followups(session, today=today, dry_run=not write_followups, command="watch: follow-ups")
 
 
-def partner_note(index: VaultIndex, session: app.Session, path: str) -> bool:
-    """Whether a change to this note can change the follow-up plan."""
+def partner_note(
+    index: VaultIndex,
+    session: app.Session,
+    path: str,
+    generated: GeneratedState | None = None,
+) -> bool:
+    """Whether a change to this note can change the follow-up plan.
+
+    A generated note exactly as vaultpartner wrote it (`generated`) is its own echo, not a
+    change: planning again because of it would create the next `max_new_notes` follow-ups,
+    and the next, until the cap meant to stop a flood of notes had let all of them through.
+    """
+    note = index.notes.get(path)
+    if generated is not None and note is not None and generated.untouched(path, note.content_hash):
+        return False
     if is_within(path, session.config.partners.followups_folder):
         return True
-    note = index.notes.get(path)
     if note is None:
         return False
     kind = (note.frontmatter or {}).get("type")
