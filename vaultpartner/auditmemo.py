@@ -48,9 +48,8 @@ class AuditMemo:
 
 
 def encode_memo(memo: AuditMemo) -> bytes:
-    payload = marshal.dumps(
+    return _seal(
         (
-            _FORMAT,
             memo.key,
             [
                 (
@@ -65,17 +64,13 @@ def encode_memo(memo: AuditMemo) -> bytes:
             ],
         )
     )
-    return hashlib.sha256(payload).digest() + payload
 
 
 def decode_memo(data: bytes, context: str) -> AuditMemo:
     """The memo in `data`; an empty one (for this context) if the bytes are damaged or old."""
-    digest, payload = data[:32], data[32:]
-    if hashlib.sha256(payload).digest() != digest:
-        return AuditMemo(context)
     try:
-        version, key, rows = marshal.loads(payload)  # noqa: S302 - checksummed, our own bytes
-        if version != _FORMAT or not isinstance(key, str):
+        key, rows = _unseal(data)
+        if not isinstance(key, str):
             return AuditMemo(context)
         notes = {
             path: NoteAudit(
@@ -95,22 +90,33 @@ def decode_memo(data: bytes, context: str) -> AuditMemo:
 def encode_findings(findings: Sequence[Finding], header: Any = None) -> bytes:
     """Findings (and a header of plain values) in the memo's checksummed form, for results
     kept whole: the audit's result, partnership findings."""
-    payload = marshal.dumps((_FORMAT, header, [_finding_row(f) for f in findings]))
-    return hashlib.sha256(payload).digest() + payload
+    return _seal((header, [_finding_row(f) for f in findings]))
 
 
 def decode_findings(data: bytes) -> tuple[object, tuple[Finding, ...]] | None:
     """(header, findings) in `data`; None when the bytes are damaged or from another format."""
-    digest, payload = data[:32], data[32:]
-    if hashlib.sha256(payload).digest() != digest:
-        return None
     try:
-        version, header, rows = marshal.loads(payload)  # noqa: S302 - checksummed, our own bytes
-        if version != _FORMAT:
-            return None
+        header, rows = _unseal(data)
         return header, tuple(_finding(row) for row in rows)
     except (ValueError, EOFError, TypeError):
         return None
+
+
+def _seal(value: Any) -> bytes:
+    """`value` marshalled with the format's version, behind a SHA-256 of the bytes."""
+    payload = marshal.dumps((_FORMAT, value))
+    return hashlib.sha256(payload).digest() + payload
+
+
+def _unseal(data: bytes) -> Any:
+    """What `_seal` sealed; ValueError when the bytes are damaged or of another format."""
+    digest, payload = data[:32], data[32:]
+    if hashlib.sha256(payload).digest() != digest:
+        raise ValueError("checksum mismatch")
+    version, value = marshal.loads(payload)  # noqa: S302 - checksummed, our own bytes
+    if version != _FORMAT:
+        raise ValueError(f"format {version!r}")
+    return value
 
 
 def _finding_row(f: Finding) -> tuple[Any, ...]:

@@ -43,6 +43,11 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def _settings(session: app.Session) -> tuple[str, str, str]:
+    """What every kept result depends on besides the vault: the code and the settings."""
+    return code_fingerprint(), repr(session.config), repr(session.obsidian)
+
+
 def _key(
     session: app.Session,
     files: Iterable[tuple[str, bool]],
@@ -51,7 +56,7 @@ def _key(
     extra: str,
 ) -> str:
     digest = hashlib.sha256()
-    for part in (code_fingerprint(), repr(session.config), repr(session.obsidian), extra):
+    for part in (*_settings(session), extra):
         digest.update(part.encode())
         digest.update(b"\0")
     for path, symlinked in sorted(files):
@@ -113,9 +118,7 @@ _NOTES_KEY = "audit-notes\0"
 
 def _load_memo(session: app.Session, results: ResultCache) -> AuditMemo:
     # The options' exclusion rule is a callable: the settings it comes from stand for it.
-    context = hashlib.sha256(
-        "\0".join((code_fingerprint(), repr(session.config), repr(session.obsidian))).encode()
-    ).hexdigest()
+    context = hashlib.sha256("\0".join(_settings(session)).encode()).hexdigest()
     found = results.get(_NOTES_KEY + code_fingerprint())
     return AuditMemo(context) if found is None else decode_memo(found, context)
 
@@ -136,9 +139,7 @@ def _partner_findings(
 
     digest = hashlib.sha256()
     settings = (
-        code_fingerprint(),
-        repr(session.config),
-        repr(session.obsidian),
+        *_settings(session),
         repr(session.obsidian_types()),
         today,
         profile_changed(session, vault) if today is not None else None,

@@ -36,7 +36,7 @@ _CONFIDENTIAL_MARK = re.compile(r"\[!confidential\]|%%[ \t]*confidential[ \t]*%%
 _FM_MARKDOWN_LINK = re.compile(r"^!?\[([^\]]*)\]\((.*)\)$", re.DOTALL)
 
 _new_tuple: Any = tuple.__new__
-_NO_BLOCK_IDS: frozenset[str] = frozenset()
+NO_BLOCK_IDS: frozenset[str] = frozenset()  # shared by every note without block ids
 Syntax = Literal["wiki", "markdown"]
 Place = Literal["body", "frontmatter"]
 
@@ -249,7 +249,7 @@ def _parse_text(path: str, text: str, *, size: int, digest: str, bom: bool) -> N
         body_line=body_line_index + 1,
         links=LinkList.of(links),
         headings=tuple(headings),
-        block_ids=frozenset(block_ids) if block_ids else _NO_BLOCK_IDS,
+        block_ids=frozenset(block_ids) if block_ids else NO_BLOCK_IDS,
         aliases=_string_list(frontmatter, "aliases"),
         # spec 4.4: tag entries containing spaces are ignored; a leading '#' is optional
         tags=tuple(

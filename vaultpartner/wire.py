@@ -15,12 +15,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from vaultpartner.headings import Heading
-from vaultpartner.note import EMPTY_LINKS, FrontmatterError, Link, LinkList, Note, Unreadable
+from vaultpartner.note import (
+    EMPTY_LINKS,
+    NO_BLOCK_IDS,
+    FrontmatterError,
+    Link,
+    LinkList,
+    Note,
+    Unreadable,
+)
 
 _MARSHAL, _PICKLE = b"M", b"P"
 # tuple.__new__ builds a NamedTuple from its field tuple without a Python-level __new__.
 _new: Any = tuple.__new__
-_NO_BLOCK_IDS: frozenset[str] = frozenset()
 
 
 def note_to_wire(note: Note) -> tuple[Any, ...]:
@@ -68,7 +75,7 @@ def note_from_wire(wire: Sequence[Any]) -> Note:
         body_line=body_line,
         links=LinkList(links, count) if count else EMPTY_LINKS,
         headings=tuple(_new(Heading, heading) for heading in headings),
-        block_ids=frozenset(block_ids) if block_ids else _NO_BLOCK_IDS,
+        block_ids=frozenset(block_ids) if block_ids else NO_BLOCK_IDS,
         aliases=tuple(aliases),
         tags=tuple(tags),
         unreadable=None if unreadable is None else Unreadable(*unreadable),
