@@ -13,7 +13,6 @@ import shutil
 import sys
 from collections.abc import Callable
 from functools import wraps
-from importlib import resources
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -327,6 +326,8 @@ def _fresh_folder(base: Path) -> Path:
 
 
 def _copy_sample_vault(target: Path) -> None:
+    from importlib import resources
+
     source = resources.files("vaultpartner") / "sample_vault"
     with resources.as_file(source) as folder:
         shutil.copytree(folder, target, dirs_exist_ok=True)

@@ -1,15 +1,15 @@
-"""Terminal output: the only rich user (colours, the findings table, progress bars)."""
+"""Terminal output: the only rich user (colours, the findings table, progress bars).
+
+rich is imported only when something is drawn with it: a command whose output goes to a file
+or a pipe as JSON never pays for it (a fifth of the start-up of a small audit).
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TextIO
-
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typing import TYPE_CHECKING, TextIO
 
 from vaultpartner.findings import Finding
 from vaultpartner.messages import Language
@@ -22,8 +22,21 @@ _SUMMARY: dict[Language, str] = {
 }
 
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
 def make_console(stream: TextIO | None = None) -> Console:
+    from rich.console import Console
+
     return Console(file=stream or sys.stdout, highlight=False, soft_wrap=True)
+
+
+def escape(text: str) -> str:
+    """`text` with rich markup made literal."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 def render_findings(
@@ -71,6 +84,15 @@ def progress_bar(label: str, *, enabled: bool) -> Iterator[Callable[[int, int], 
     if not enabled:
         yield None
         return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

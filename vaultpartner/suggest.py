@@ -13,8 +13,6 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
-
 
 def fold(text: str) -> str:
     """Lower-case, ё as е, accents dropped: two names equal here are spelling variants."""
@@ -106,6 +104,8 @@ class NameMatcher:
             return []
         # The best `limit` of the union of the two buckets are among the best `limit` of
         # each bucket; ties go to the earlier name, as rapidfuzz orders a single list.
+        from rapidfuzz import fuzz, process  # only searches need it, not kept results
+
         best: dict[int, float] = {}
         for end in _ends(key):
             positions = self._by_end.get(end)
@@ -134,6 +134,8 @@ def close_names(wanted: str, names: Iterable[str], *, cutoff: int, limit: int = 
     variants = [name for name in choices if fold(name) == key]
     if variants:
         return variants[:limit]
+    from rapidfuzz import fuzz, process
+
     found = process.extract(
         key, choices, scorer=fuzz.ratio, processor=fold, score_cutoff=cutoff, limit=limit
     )

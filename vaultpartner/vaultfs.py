@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import gc
 import logging
-import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,6 +175,12 @@ def read_notes(
         yield note
 
 
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def read_notes_wired(
     found_notes: Sequence[FoundFile],
     *,
@@ -187,11 +191,7 @@ def read_notes_wired(
     """Like read_notes, each note with the wire blob a worker made of it (None when parsed
     here): the note cache stores that blob as it is."""
     total = len(found_notes)
-    if (
-        jobs <= 1
-        or total < PARALLEL_THRESHOLD
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    if jobs <= 1 or total < PARALLEL_THRESHOLD or not _can_fork():
         for done, found in enumerate(found_notes, 1):
             yield read_note(found, max_bytes), None
             if progress and done % 100 == 0:
@@ -199,6 +199,9 @@ def read_notes_wired(
         if progress:
             progress(total, total)
         return
+    import multiprocessing  # only a large parse pays for the pool's imports
+    from concurrent.futures import ProcessPoolExecutor
+
     chunks = [found_notes[i : i + _CHUNK] for i in range(0, total, _CHUNK)]
     # fork: workers inherit the imported modules, so start-up costs milliseconds, not seconds.
     context = multiprocessing.get_context("fork")
