@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -12,14 +13,16 @@ from conftest import make_vault, read_vault
 
 from vaultpartner.cli import main
 from vaultpartner.snapshot import (
+    LEGACY_SNAPSHOT_FILE,
     RECENT_RENAME_SECONDS,
     SNAPSHOT_FILE,
     build_snapshot,
     load_snapshot,
     save_snapshot,
+    snapshot_exists,
     with_recent_renames,
 )
-from vaultpartner.state import vault_state_dir
+from vaultpartner.state import vault_key, vault_state_dir
 from vaultpartner.vaultfs import load_vault
 
 FILES = {"Note.md": "# A\n\n## B\n", "img.png": b"\x89PNG" + bytes(200_000), "x/Other.md": "hi\n"}
@@ -69,8 +72,84 @@ def test_audit_saves_the_snapshot_outside_the_vault(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert _snapshot_path(vault).is_file()
     assert read_vault(vault) == before  # nothing inside the vault, not even hidden
-    document = json.loads(_snapshot_path(vault).read_text(encoding="utf-8"))
-    assert document["version"] == 1
+    loaded = load_snapshot(_snapshot_path(vault).parent, vault)
+    assert loaded is not None
+    assert set(loaded.files) == set(FILES)
+
+
+def _saved(tmp_path: Path) -> tuple[Path, Path, bytes]:
+    vault = make_vault(tmp_path / "v", FILES)
+    state = tmp_path / "state"
+    state.mkdir()
+    save_snapshot(state, vault, build_snapshot(load_vault(vault, max_bytes=1 << 20)))
+    return vault, state, (state / SNAPSHOT_FILE).read_bytes()
+
+
+@pytest.mark.parametrize("cut", [0, 10, 30, -1, -40])
+def test_a_truncated_snapshot_is_ignored_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, cut: int
+) -> None:
+    vault, state, data = _saved(tmp_path)
+    (state / SNAPSHOT_FILE).write_bytes(data[:cut])
+    with caplog.at_level(logging.WARNING):
+        assert load_snapshot(state, vault) is None
+    assert "ignoring the index snapshot" in caplog.text
+
+
+def test_a_snapshot_with_one_flipped_byte_is_ignored(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    vault, state, data = _saved(tmp_path)
+    for position in range(len(b"vaultpartner snapshot\n"), len(data), 7):
+        damaged = bytearray(data)
+        damaged[position] ^= 0x20
+        (state / SNAPSHOT_FILE).write_bytes(bytes(damaged))
+        with caplog.at_level(logging.WARNING):
+            assert load_snapshot(state, vault) is None, position
+
+
+def test_a_version_1_snapshot_is_read_until_a_new_one_replaces_it(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "v", FILES)
+    state = tmp_path / "state"
+    state.mkdir()
+    legacy = {
+        "version": 1,
+        "tool": "vaultpartner",
+        "vault": vault_key(vault),
+        "pending_renames": {"Old.md": "Note.md"},
+        "journal_through": None,
+        "recent_renames": {},
+        "pending_headings": {"Note.md": [[1, "Was"], [2, "B"]]},
+        "files": [
+            ["Note.md", 10, 0, "n:abc", [[1, "Was"], [2, "B"]]],
+            ["img.png", 4, 5, "a:e", None],
+        ],
+    }
+    (state / LEGACY_SNAPSHOT_FILE).write_text(json.dumps(legacy), encoding="utf-8")
+    assert snapshot_exists(state)
+    loaded = load_snapshot(state, vault)
+    assert loaded is not None
+    assert loaded.files["Note.md"].headings == ((1, "Was"), (2, "B"))
+    assert dict(loaded.pending_renames) == {"Old.md": "Note.md"}
+    save_snapshot(state, vault, loaded)
+    assert sorted(p.name for p in state.iterdir()) == [SNAPSHOT_FILE]
+    again = load_snapshot(state, vault)
+    assert again is not None
+    assert again.files == loaded.files
+    assert dict(again.pending_headings) == {"Note.md": ((1, "Was"), (2, "B"))}
+
+
+def test_unchanged_notes_keep_their_records_and_changed_ones_are_read_anew(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path / "v", FILES)
+    first = build_snapshot(load_vault(vault, max_bytes=1 << 20))
+    (vault / "Note.md").write_text("# A2\n\n## B\n", encoding="utf-8")
+    second = build_snapshot(load_vault(vault, max_bytes=1 << 20), first)
+    assert second.files["x/Other.md"] is first.files["x/Other.md"]
+    assert second.files["Note.md"].headings == ((1, "A2"), (2, "B"))
+    foreign = dataclasses.replace(first, parser="another parser")
+    third = build_snapshot(load_vault(vault, max_bytes=1 << 20), foreign)
+    assert third.files["x/Other.md"] is not first.files["x/Other.md"]
+    assert third.files["x/Other.md"] == first.files["x/Other.md"]
 
 
 @pytest.mark.parametrize(

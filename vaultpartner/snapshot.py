@@ -16,9 +16,11 @@ import dataclasses
 import hashlib
 import json
 import logging
+import marshal
 import os
 import secrets
 import time
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +28,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from vaultpartner.cache import parser_fingerprint
 from vaultpartner.journal import Journal, RunRecord
 from vaultpartner.paths import is_markdown
 from vaultpartner.state import vault_key
@@ -33,8 +36,12 @@ from vaultpartner.vaultfs import LoadedVault
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_FILE = "snapshot.json"
-SNAPSHOT_VERSION = 1
+SNAPSHOT_FILE = "snapshot.bin"
+SNAPSHOT_VERSION = 2
+# Version 1, JSON: still read (never written) when no newer snapshot exists.
+LEGACY_SNAPSHOT_FILE = "snapshot.json"
+_LEGACY_VERSION = 1
+_MAGIC = b"vaultpartner snapshot\n"
 # How long a rename is remembered: a checkout that brings the old name back (with older
 # content) within this time undoes it (see fixing.detect_renames).
 RECENT_RENAME_SECONDS = 3600.0
@@ -71,6 +78,9 @@ class Snapshot:
     later_identities: Mapping[str, frozenset[str]] = field(default_factory=lambda: _frozen({}))
     # The newest journal run when it was saved: later runs are the ones it may have missed.
     journal_through: str | None = None
+    # The parser that read the notes' headings (see cache.parser_fingerprint); not stored
+    # for snapshots built in this run, which are this parser's.
+    parser: str = field(default_factory=parser_fingerprint, compare=False)
     # Renames noticed lately (by the watcher or `fix`): new path -> (old path, unix time).
     recent_renames: Mapping[str, tuple[str, float]] = field(default_factory=lambda: _frozen({}))
 
@@ -119,13 +129,23 @@ def _attachment(path: str, os_path: str | None, size: int, previous: Snapshot | 
 
 
 def build_snapshot(vault: LoadedVault, previous: Snapshot | None = None) -> Snapshot:
-    """The vault as it is now (without pending renames; see fixing.carry_forward)."""
+    """The vault as it is now (without pending renames; see fixing.carry_forward).
+
+    A note whose content is what `previous` recorded (by the same parser) keeps its record:
+    its headings are the same, and are not gathered again.
+    """
     records: dict[str, FileRecord] = {}
     index = vault.index
+    before = previous.files if previous is not None else {}
+    same_parser = previous is not None and previous.parser == parser_fingerprint()
     for path, entry in index.files.items():
         note = index.notes.get(path)
         if note is not None:
             identity = f"n:{note.content_hash}" if note.content_hash else ""
+            old = before.get(path) if same_parser and identity else None
+            if old is not None and old.identity == identity and old.headings is not None:
+                records[path] = old
+                continue
             headings = tuple((heading.level, heading.text) for heading in note.headings)
             records[path] = FileRecord(path, note.size, 0, identity, headings)
         elif is_markdown(path):
@@ -138,34 +158,37 @@ def build_snapshot(vault: LoadedVault, previous: Snapshot | None = None) -> Snap
 # -- storage ---------------------------------------------------------------------------------
 
 
+def _frame(value: Any) -> bytes:
+    payload = marshal.dumps(value)
+    return len(payload).to_bytes(4, "big") + zlib.crc32(payload).to_bytes(4, "big") + payload
+
+
 def _encode(snapshot: Snapshot, vault: str) -> Iterator[bytes]:
-    """The snapshot's JSON in pieces: the file list of a large vault is encoded a slice at a
-    time, so the whole text is never held at once."""
-    document = {
-        "version": SNAPSHOT_VERSION,
-        "tool": "vaultpartner",
-        "vault": vault,
-        "pending_renames": dict(sorted(snapshot.pending_renames.items())),
-        "journal_through": snapshot.journal_through,
-        "recent_renames": {
-            new: [old, when] for new, (old, when) in sorted(snapshot.recent_renames.items())
-        },
-        "pending_headings": {
-            path: [list(item) for item in headings]
-            for path, headings in sorted(snapshot.pending_headings.items())
-        },
-    }
-    head = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-    yield (head[:-1] + ',"files":[').encode("utf-8")
+    """The snapshot as checksummed marshal frames: a header, then the file records a slice
+    at a time (a large vault's records are never all encoded at once).
+
+    marshal, not JSON: the snapshot is saved by every audit, and reading, checking and
+    writing 10,000 records as JSON cost a sixth of an audit after a small change.
+    """
     records = sorted(snapshot.files.values(), key=lambda record: record.path)
+    header = (
+        SNAPSHOT_VERSION,
+        vault,
+        parser_fingerprint(),
+        len(records),
+        snapshot.journal_through,
+        tuple(sorted(snapshot.pending_renames.items())),
+        tuple(sorted(snapshot.recent_renames.items())),
+        tuple(sorted(snapshot.pending_headings.items())),
+    )
+    yield _MAGIC + _frame(header)
     for start in range(0, len(records), _SLICE):
-        files = [
-            [r.path, r.size, r.mtime_ns, r.identity, None if r.headings is None else r.headings]
-            for r in records[start : start + _SLICE]
-        ]
-        text = json.dumps(files, ensure_ascii=False, separators=(",", ":"))[1:-1]
-        yield (text if start == 0 else "," + text).encode("utf-8")
-    yield b"]}"
+        yield _frame(
+            tuple(
+                (r.path, r.size, r.mtime_ns, r.identity, r.headings)
+                for r in records[start : start + _SLICE]
+            )
+        )
 
 
 def save_snapshot(state_dir: Path, vault_root: Path, snapshot: Snapshot) -> Path:
@@ -183,7 +206,12 @@ def save_snapshot(state_dir: Path, vault_root: Path, snapshot: Snapshot) -> Path
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
+    (state_dir / LEGACY_SNAPSHOT_FILE).unlink(missing_ok=True)  # replaced by this one
     return target
+
+
+def snapshot_exists(state_dir: Path) -> bool:
+    return any((state_dir / name).exists() for name in (SNAPSHOT_FILE, LEGACY_SNAPSHOT_FILE))
 
 
 class _Damaged(ValueError):
@@ -222,11 +250,59 @@ def _record(item: object) -> FileRecord:
     )
 
 
+def _frames(data: bytes) -> Iterator[Any]:
+    view = memoryview(data)
+    position = len(_MAGIC)
+    while position < len(view):
+        if position + 8 > len(view):
+            raise _Damaged("truncated")
+        length = int.from_bytes(view[position : position + 4], "big")
+        crc = int.from_bytes(view[position + 4 : position + 8], "big")
+        payload = view[position + 8 : position + 8 + length]
+        if len(payload) != length or zlib.crc32(payload) != crc:
+            raise _Damaged("a checksum does not match (truncated or damaged)")
+        try:
+            yield marshal.loads(payload)  # noqa: S302 - our own file, checksummed
+        except (ValueError, EOFError, TypeError) as exc:
+            raise _Damaged(str(exc)) from None
+        position += 8 + length
+
+
 def _decode(data: bytes, vault: str) -> Snapshot:
+    """The snapshot in `data`; _Damaged unless it is whole, ours and of this vault."""
+    if not data.startswith(_MAGIC):
+        raise _Damaged("not a vaultpartner snapshot of this version")
+    frames = _frames(data)
+    header = next(frames, None)
+    if not (isinstance(header, tuple) and len(header) == 8 and header[0] == SNAPSHOT_VERSION):
+        raise _Damaged("unknown snapshot header")
+    _version, owner, parser, count, through, renames, recent, headings = header
+    if owner != vault:
+        raise _Damaged(f"it belongs to another vault ({owner!r})")
+    records: dict[str, FileRecord] = {}
+    try:
+        for chunk in frames:
+            for item in chunk:
+                records[item[0]] = FileRecord(*item)
+    except (TypeError, IndexError, KeyError) as exc:  # checksummed, but not what we write
+        raise _Damaged(f"a file record is not what vaultpartner writes ({exc})") from None
+    if len(records) != count:
+        raise _Damaged(f"{len(records)} file records where {count} were saved")
+    return Snapshot(
+        _frozen(records),
+        _frozen(dict(renames)),
+        _frozen(dict(headings)),
+        journal_through=through,
+        recent_renames=_frozen(dict(recent)),
+        parser=parser,
+    )
+
+
+def _decode_legacy(data: bytes, vault: str) -> Snapshot:
     document = json.loads(data.decode("utf-8"))
     if not isinstance(document, dict):
         raise _Damaged("not a JSON object")
-    if document.get("version") != SNAPSHOT_VERSION or document.get("tool") != "vaultpartner":
+    if document.get("version") != _LEGACY_VERSION or document.get("tool") != "vaultpartner":
         raise _Damaged(f"unknown version {document.get('version')!r}")
     if document.get("vault") != vault:
         raise _Damaged(f"it belongs to another vault ({document.get('vault')!r})")
@@ -247,6 +323,7 @@ def _decode(data: bytes, vault: str) -> Snapshot:
         _frozen({str(path): _headings(value) for path, value in headings.items()}),
         journal_through=through,
         recent_renames=_frozen(_recent(document.get("recent_renames", {}))),
+        parser="",  # not recorded: its headings are never reused
     )
 
 
@@ -320,7 +397,8 @@ def load_snapshot_and_journal(state_dir: Path, vault_root: Path) -> Snapshot | N
     if snapshot.journal_through is not None:
         return with_journal(snapshot, journal.runs_after(snapshot.journal_through))
     try:
-        saved = (state_dir / SNAPSHOT_FILE).stat().st_mtime
+        name = SNAPSHOT_FILE if (state_dir / SNAPSHOT_FILE).exists() else LEGACY_SNAPSHOT_FILE
+        saved = (state_dir / name).stat().st_mtime
     except OSError:
         return snapshot
     # Runs from a minute before the save on: a run that started before it and wrote after
@@ -329,18 +407,31 @@ def load_snapshot_and_journal(state_dir: Path, vault_root: Path) -> Snapshot | N
     return with_journal(snapshot, journal.runs(since=since))
 
 
+def _read_saved(state_dir: Path) -> tuple[Path, bytes] | None:
+    """(file, bytes) of the saved snapshot, or of a version-1 one when there is no newer."""
+    for name in (SNAPSHOT_FILE, LEGACY_SNAPSHOT_FILE):
+        target = state_dir / name
+        try:
+            return target, target.read_bytes()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            log.warning("ignoring the index snapshot %s: %s", target, exc.strerror or exc)
+            return None
+    return None
+
+
 def load_snapshot(state_dir: Path, vault_root: Path) -> Snapshot | None:
-    """The saved snapshot, or None (with a logged warning when one exists but is not usable)."""
-    target = state_dir / SNAPSHOT_FILE
-    try:
-        data = target.read_bytes()
-    except FileNotFoundError:
+    """The saved snapshot, or None (with a logged warning when one exists but is not usable).
+
+    A version-1 snapshot (JSON) is read when there is no newer one."""
+    found = _read_saved(state_dir)
+    if found is None:
         return None
-    except OSError as exc:
-        log.warning("ignoring the index snapshot %s: %s", target, exc.strerror or exc)
-        return None
+    target, data = found
+    decode = _decode if target.name == SNAPSHOT_FILE else _decode_legacy
     try:
-        snapshot = _decode(data, vault_key(vault_root))
+        snapshot = decode(data, vault_key(vault_root))
     except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError and _Damaged included
         log.warning(
             "ignoring the index snapshot %s: damaged or from another version (%s)", target, exc

@@ -20,7 +20,7 @@ from vaultpartner.index import VaultIndex
 from vaultpartner.partners.generated import FILE_NAME as GENERATED_FILE
 from vaultpartner.partners.generated import GeneratedState
 from vaultpartner.paths import is_within
-from vaultpartner.snapshot import SNAPSHOT_FILE
+from vaultpartner.snapshot import snapshot_exists
 
 _PARTNER_TYPES = frozenset({"recruiter", "interaction", "profile"})
 
@@ -33,7 +33,7 @@ class Backlog:
 
 def backlog_state(session: app.Session) -> Backlog:
     state = session.state_dir
-    return Backlog((state / SNAPSHOT_FILE).exists(), (state / GENERATED_FILE).exists())
+    return Backlog(snapshot_exists(state), (state / GENERATED_FILE).exists())
 
 
 def run_startup(
