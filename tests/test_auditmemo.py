@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vaultpartner.audit import AuditOptions, AuditResult, run_audit
-from vaultpartner.auditmemo import AuditMemo, decode_memo, encode_memo
+from vaultpartner.auditmemo import AuditMemo, changed_entries, decode_memo
 from vaultpartner.index import FileEntry, VaultIndex
 from vaultpartner.note import parse_note
 
@@ -38,7 +38,7 @@ def test_an_unchanged_vault_reuses_every_note_and_gives_the_same_findings() -> N
     assert memo.changed
     assert set(memo.notes) == set(VAULT)
     kept = dict(memo.notes)
-    memo.changed = False
+    memo.stored()
     assert audited(VAULT, memo) == first
     assert not memo.changed
     assert all(memo.notes[path] is kept[path] for path in VAULT)
@@ -76,16 +76,36 @@ def test_another_context_starts_afresh() -> None:
     assert other.key != memo.key
 
 
-def test_the_memo_survives_encoding_and_damaged_bytes_give_an_empty_one() -> None:
+def test_the_memo_survives_encoding_and_a_damaged_entry_is_left_out() -> None:
     memo = AuditMemo("ctx")
     audited(VAULT, memo)
-    data = encode_memo(memo)
-    back = decode_memo(data, "ctx")
+    assert memo.fresh
+    rows = changed_entries(memo)
+    assert set(rows) == set(VAULT)
+    back = decode_memo(memo.key, rows, "ctx")
     assert (back.key, back.notes) == (memo.key, memo.notes)
+    data = rows["A.md"]
     for damaged in (data[:-1], data[:40], b"", data[:32] + b"x" + data[33:]):
-        assert decode_memo(damaged, "ctx").notes == {}
-    stale = AuditMemo("ctx", "k", {})
-    assert decode_memo(encode_memo(stale), "ctx").key == "k"
+        assert set(decode_memo(memo.key, {**rows, "A.md": damaged}, "ctx").notes) == set(VAULT) - {
+            "A.md"
+        }
+
+
+def test_only_the_entries_a_run_recomputed_are_stored_again() -> None:
+    memo = AuditMemo("ctx")
+    audited(VAULT, memo)
+    memo.stored()
+    audited({**VAULT, "sub/C.md": "alone, edited\n"}, memo)
+    assert not memo.fresh
+    assert set(changed_entries(memo)) == {"sub/C.md"}
+    memo.stored()
+    without = {path: text for path, text in VAULT.items() if path != "sub/C.md"}
+    audited(without, memo)
+    assert memo.fresh  # a file gone changes the layout
+    memo.stored()
+    edited = {**without, "C.md": "[[B#^blk]]\n"}
+    audited(edited, memo)
+    assert (memo.dirty, memo.removed) == ({"C.md"}, set())
 
 
 # Hypothesis: any sequence of edits, renames, deletions and creations; the memo carried from
@@ -133,3 +153,49 @@ def test_a_carried_memo_always_gives_a_fresh_audits_findings(
         else:
             files[name] = TEXTS[text]
         assert audited(files, memo) == audited(files, None)
+
+
+def _stored(memo: AuditMemo, rows: dict[str, bytes]) -> dict[str, bytes]:
+    """What the result cache holds after storing the memo's changes (see auditrun)."""
+    kept = {} if memo.fresh else {p: v for p, v in rows.items() if p not in memo.removed}
+    kept.update(changed_entries(memo))
+    memo.stored()
+    return kept
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["edit", "rename", "delete", "create"]),
+            st.integers(0, len(NAMES) - 1),
+            st.integers(0, len(TEXTS) - 1),
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_a_memo_stored_change_by_change_always_gives_a_fresh_audits_findings(
+    ops: list[tuple[str, int, int]],
+) -> None:
+    files = {NAMES[i]: TEXTS[i] for i in range(4)}
+    memo = AuditMemo("ctx")
+    audited(files, memo)
+    rows = _stored(memo, {})
+    for kind, which, text in ops:
+        present = sorted(files)
+        target = present[which % len(present)] if present else NAMES[which]
+        if kind == "edit" and present:
+            files[target] = TEXTS[text]
+        elif kind == "delete" and present:
+            files.pop(target)
+        elif kind == "rename" and present and NAMES[which] not in files:
+            files[NAMES[which]] = files.pop(target)
+        else:
+            files[NAMES[which]] = TEXTS[text]
+        loaded = decode_memo(memo.key, rows, "ctx")
+        assert audited(files, loaded) == audited(files, None)
+        assert set(loaded.notes) == set(files)
+        rows = _stored(loaded, rows)
+        memo = loaded
+        assert set(rows) == set(files)

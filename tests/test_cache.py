@@ -222,21 +222,40 @@ def test_per_note_results_are_kept_and_a_damaged_row_is_recomputed(tmp_path: Pat
     assert audit(root, state, cached=True) == audit(root, tmp_path / "p1", cached=False)
     session = app.open_session(root, state_override=state)
 
-    def memo_rows() -> list[bytes]:
+    def memo_rows() -> dict[str, bytes]:
         with sqlite3.connect(session.state_dir / CACHE_FILE) as db:
-            rows = db.execute("SELECT key, value FROM results").fetchall()
-        return [bytes(value) for key, value in rows if key.startswith("audit-notes")]
+            rows = db.execute(
+                "SELECT path, value FROM result_rows WHERE kind = 'audit-notes'"
+            ).fetchall()
+        return {path: bytes(value) for path, value in rows}
 
-    assert len(memo_rows()) == 1
-    assert b"A.md" in memo_rows()[0]
+    assert set(memo_rows()) == {"", "A.md", "B.md"}  # "": the layout the rows belong to
     (root / "B.md").write_text("# Gone\n[[A#Intro]] [[Nowhere]]\n", encoding="utf-8")
     with sqlite3.connect(session.state_dir / CACHE_FILE) as db:
-        db.execute("UPDATE results SET value = ? WHERE key LIKE 'audit-notes%'", (b"\0" * 40,))
+        db.execute("UPDATE result_rows SET value = ? WHERE path = 'A.md'", (b"\0" * 40,))
     plain = audit(root, tmp_path / "p2", cached=True)
     assert audit(root, state, cached=True) == plain
     findings, _ = plain  # type: ignore[misc]
     assert not [f for f in findings if f.code == "broken-heading"]
-    assert memo_rows()[0] != b"\0" * 40
+    assert memo_rows()["A.md"] != b"\0" * 40  # recomputed (it read B.md) and stored again
+    (root / "A.md").write_text("# Intro\n[[B#Gone]] more\n", encoding="utf-8")
+    with sqlite3.connect(session.state_dir / CACHE_FILE) as db:
+        db.execute("UPDATE result_rows SET value = ? WHERE path = 'B.md'", (b"\0" * 40,))
+    assert audit(root, state, cached=True) == audit(root, tmp_path / "p3", cached=False)
+    assert memo_rows()["B.md"] != b"\0" * 40  # damaged, so checked again and stored
+
+
+def test_per_note_rows_are_not_added_to_a_set_another_run_replaced(tmp_path: Path) -> None:
+    from vaultpartner.cache import ResultCache
+
+    results = ResultCache(tmp_path)
+    results.put_rows("k", "one", {"A.md": b"a1", "B.md": b"b1"}, replace=True)
+    results.put_rows("k", "two", {"A.md": b"a2"}, replace=True)  # another run, another layout
+    results.put_rows("k", "one", {"B.md": b"b-late"})  # a run that read layout "one" earlier
+    assert results.get_rows("k") == ("two", {"A.md": b"a2"})
+    results.put_rows("k", "two", {"B.md": b"b2"}, removed=["A.md"])
+    assert results.get_rows("k") == ("two", {"B.md": b"b2"})
+    assert results.get_rows("other") == ("", {})
 
 
 SAMPLE = Path(__file__).resolve().parent.parent / "vaultpartner" / "sample_vault"

@@ -389,7 +389,7 @@ def audit_notes(ctx: _Context, memo: AuditMemo | None) -> dict[str, NoteAudit]:
     if memo is not None:
         key = layout_key(ctx.index, ctx.options, memo.context)
         if memo.key != key:
-            memo.key, memo.notes, memo.changed = key, {}, True
+            memo.key, memo.notes, memo.fresh = key, {}, True
     known = {} if memo is None else memo.notes
     results: dict[str, NoteAudit] = {}
     for path in sorted(notes):
@@ -398,11 +398,10 @@ def audit_notes(ctx: _Context, memo: AuditMemo | None) -> dict[str, NoteAudit]:
         if entry is None or not _still_valid(entry, note, ctx.index):
             entry = _audit_note(ctx, path, note)
             if memo is not None:
-                memo.changed = True
+                memo.dirty.add(path)
         results[path] = entry
     if memo is not None:
-        if len(known) != len(results):
-            memo.changed = True
+        memo.removed.update(path for path in known if path not in results)
         memo.notes = results
     return results
 

@@ -6,21 +6,22 @@ resolution, suggestion and link form), on the audit's options, and, for links wi
 block, on the content of the notes they point into. `AuditMemo` holds one layout's results;
 an entry is reused only while its note and every note it read have the same content hash.
 
-Encoded with marshal (plain tuples, several times faster than JSON for tens of thousands of
-findings) behind a SHA-256 of the payload, so damaged bytes are detected, never decoded.
+Each note's entry is encoded on its own with marshal (plain tuples, several times faster than
+JSON for tens of thousands of findings) behind a CRC-32 of the payload, so damaged bytes are
+detected, never decoded, and only the entries a run recomputed are stored again.
 """
 
 from __future__ import annotations
 
-import hashlib
 import marshal
-from collections.abc import Sequence
+import zlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from vaultpartner.findings import Finding
 
-_FORMAT = 1
+_FORMAT = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,51 +40,71 @@ class NoteAudit:
 @dataclass(slots=True)
 class AuditMemo:
     """Per-note results for one layout (`key`); `context` names what the caller's options
-    depend on that the audit cannot see (a callable's configuration, the code's version)."""
+    depend on that the audit cannot see (a callable's configuration, the code's version).
+
+    What a run changed, for the caller to store: `fresh` (the layout changed, every entry is
+    new), else the entries of `dirty` recomputed and those of `removed` gone.
+    """
 
     context: str = ""
     key: str = ""
     notes: dict[str, NoteAudit] = field(default_factory=dict)
-    changed: bool = False
+    fresh: bool = False
+    dirty: set[str] = field(default_factory=set)
+    removed: set[str] = field(default_factory=set)
+
+    @property
+    def changed(self) -> bool:
+        return self.fresh or bool(self.dirty) or bool(self.removed)
+
+    def stored(self) -> None:
+        """Forget what changed: the caller has stored it."""
+        self.fresh = False
+        self.dirty.clear()
+        self.removed.clear()
 
 
-def encode_memo(memo: AuditMemo) -> bytes:
+def encode_entry(entry: NoteAudit) -> bytes:
     return _seal(
         (
-            memo.key,
-            [
-                (
-                    path,
-                    entry.content_hash,
-                    entry.read,
-                    [_finding_row(f) for f in entry.file_findings],
-                    [_finding_row(f) for f in entry.link_findings],
-                    entry.linked,
-                )
-                for path, entry in memo.notes.items()
-            ],
+            entry.content_hash,
+            entry.read,
+            [_finding_row(f) for f in entry.file_findings],
+            [_finding_row(f) for f in entry.link_findings],
+            entry.linked,
         )
     )
 
 
-def decode_memo(data: bytes, context: str) -> AuditMemo:
-    """The memo in `data`; an empty one (for this context) if the bytes are damaged or old."""
+def decode_entry(data: bytes) -> NoteAudit:
+    """The entry in `data`; ValueError when the bytes are damaged or of another format."""
     try:
-        key, rows = _unseal(data)
-        if not isinstance(key, str):
-            return AuditMemo(context)
-        notes = {
-            path: NoteAudit(
-                content_hash,
-                tuple((target, digest) for target, digest in read),
-                tuple(_finding(row) for row in file_rows),
-                tuple(_finding(row) for row in link_rows),
-                tuple(linked),
-            )
-            for path, content_hash, read, file_rows, link_rows, linked in rows
-        }
-    except (ValueError, EOFError, TypeError):
-        return AuditMemo(context)
+        content_hash, read, file_rows, link_rows, linked = _unseal(data)
+        return NoteAudit(
+            content_hash,
+            tuple(read),  # marshal gives back the tuples of (path, hash) as they were
+            tuple(map(_finding, file_rows)) if file_rows else (),
+            tuple(map(_finding, link_rows)) if link_rows else (),
+            tuple(linked),
+        )
+    except (EOFError, TypeError) as exc:
+        raise ValueError(str(exc)) from None
+
+
+def changed_entries(memo: AuditMemo) -> dict[str, bytes]:
+    """The encoded entries to store: every entry of a fresh memo, else the dirty ones."""
+    paths = memo.notes if memo.fresh else memo.dirty
+    return {path: encode_entry(memo.notes[path]) for path in paths if path in memo.notes}
+
+
+def decode_memo(key: str, entries: Mapping[str, bytes], context: str) -> AuditMemo:
+    """The memo of stored entries; a damaged entry is left out (its note is checked again)."""
+    notes: dict[str, NoteAudit] = {}
+    for path, data in entries.items():
+        try:
+            notes[path] = decode_entry(data)
+        except ValueError:
+            continue
     return AuditMemo(context, key, notes)
 
 
@@ -103,15 +124,15 @@ def decode_findings(data: bytes) -> tuple[object, tuple[Finding, ...]] | None:
 
 
 def _seal(value: Any) -> bytes:
-    """`value` marshalled with the format's version, behind a SHA-256 of the bytes."""
+    """`value` marshalled with the format's version, behind a CRC-32 of the bytes."""
     payload = marshal.dumps((_FORMAT, value))
-    return hashlib.sha256(payload).digest() + payload
+    return zlib.crc32(payload).to_bytes(4, "big") + payload
 
 
 def _unseal(data: bytes) -> Any:
     """What `_seal` sealed; ValueError when the bytes are damaged or of another format."""
-    digest, payload = data[:32], data[32:]
-    if hashlib.sha256(payload).digest() != digest:
+    payload = memoryview(data)[4:]
+    if len(data) < 4 or zlib.crc32(payload) != int.from_bytes(data[:4], "big"):
         raise ValueError("checksum mismatch")
     version, value = marshal.loads(payload)  # noqa: S302 - checksummed, our own bytes
     if version != _FORMAT:

@@ -18,10 +18,10 @@ from vaultpartner import __version__, app, hubcmd
 from vaultpartner.audit import AuditResult
 from vaultpartner.auditmemo import (
     AuditMemo,
+    changed_entries,
     decode_findings,
     decode_memo,
     encode_findings,
-    encode_memo,
 )
 from vaultpartner.cache import FileStamp, NoteCache, ResultCache
 from vaultpartner.findings import Finding
@@ -112,15 +112,22 @@ def _encode_suggestions(memo: SuggestionMemo) -> bytes:
 
 # The result cache's row prefix for partnership findings.
 _PARTNERS_KEY = "partners\0"
-# The result cache's row for per-note audit results (reused for the notes a change leaves alone).
-_NOTES_KEY = "audit-notes\0"
+# The result cache's rows of per-note audit results (reused for the notes a change leaves
+# alone). The memo's key covers the code and settings (its context), so one set is enough.
+_NOTES_ROWS = "audit-notes"
 
 
 def _load_memo(session: app.Session, results: ResultCache) -> AuditMemo:
     # The options' exclusion rule is a callable: the settings it comes from stand for it.
     context = hashlib.sha256("\0".join(_settings(session)).encode()).hexdigest()
-    found = results.get(_NOTES_KEY + code_fingerprint())
-    return AuditMemo(context) if found is None else decode_memo(found, context)
+    key, entries = results.get_rows(_NOTES_ROWS)
+    return decode_memo(key, entries, context)
+
+
+def _store_memo(memo: AuditMemo, results: ResultCache) -> None:
+    rows = changed_entries(memo)
+    results.put_rows(_NOTES_ROWS, memo.key, rows, removed=memo.removed, replace=memo.fresh)
+    memo.stored()
 
 
 def _partner_findings(
@@ -189,7 +196,7 @@ def _audit(
         if suggestions.changed:
             results.put(_SUGGESTIONS_KEY + code_fingerprint(), _encode_suggestions(suggestions))
         if memo.changed:
-            results.put(_NOTES_KEY + code_fingerprint(), encode_memo(memo))
+            _store_memo(memo, results)
         del memo
         topics = _load_suggestions(results, _TOPIC_SUGGESTIONS_KEY)
     plan = hubcmd.plan_for_vault(session, vault, language=language, suggestions=topics)

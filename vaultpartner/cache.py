@@ -308,6 +308,10 @@ def _connect(path: Path) -> sqlite3.Connection:
     db.execute(
         "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value BLOB, created_ns INTEGER)"
     )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS result_rows (kind TEXT, path TEXT, value BLOB,"
+        " PRIMARY KEY (kind, path)) WITHOUT ROWID"
+    )
     return db
 
 
@@ -346,3 +350,65 @@ class ResultCache:
                 db.close()
         except sqlite3.DatabaseError as exc:
             log.info("audit result not cached (%s)", exc)
+
+    # Results kept a row per note (`kind` names the set): one changed note rewrites one row,
+    # not the whole set. The row with the empty path holds the key the set belongs to.
+
+    def get_rows(self, kind: str) -> tuple[str, dict[str, bytes]]:
+        """(key, path -> value) of the set `kind`; ("", {}) when there is none."""
+        try:
+            db = _connect(self._path)
+            try:
+                rows = db.execute(
+                    "SELECT path, value FROM result_rows WHERE kind = ?", (kind,)
+                ).fetchall()
+            finally:
+                db.close()
+        except sqlite3.DatabaseError:
+            return "", {}
+        found = {path: bytes(value) for path, value in rows}
+        key = found.pop("", b"")
+        try:
+            return key.decode(), found
+        except UnicodeDecodeError:
+            return "", {}
+
+    def put_rows(
+        self,
+        kind: str,
+        key: str,
+        rows: Mapping[str, bytes],
+        *,
+        removed: Iterable[str] = (),
+        replace: bool = False,
+    ) -> None:
+        """Store `rows` (and forget `removed`) in the set `kind` of `key`; `replace`: the set
+        is only `rows` from now on. Without `replace` the rows are added only while the set
+        still belongs to `key` (another run may have replaced it since it was read). One
+        transaction: a set is never half-updated."""
+        try:
+            db = _connect(self._path)
+            try:
+                with db:
+                    db.execute("BEGIN IMMEDIATE")
+                    if replace:
+                        db.execute("DELETE FROM result_rows WHERE kind = ?", (kind,))
+                    else:
+                        stored = db.execute(
+                            "SELECT value FROM result_rows WHERE kind = ? AND path = ''", (kind,)
+                        ).fetchone()
+                        if stored is None or bytes(stored[0]) != key.encode():
+                            return
+                    db.executemany(
+                        "DELETE FROM result_rows WHERE kind = ? AND path = ?",
+                        [(kind, path) for path in removed if path],
+                    )
+                    db.executemany(
+                        "INSERT OR REPLACE INTO result_rows VALUES (?, ?, ?)",
+                        [(kind, "", key.encode())]
+                        + [(kind, path, value) for path, value in rows.items() if path],
+                    )
+            finally:
+                db.close()
+        except sqlite3.DatabaseError as exc:
+            log.info("per-note results not cached (%s)", exc)
