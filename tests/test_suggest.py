@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
@@ -70,3 +72,23 @@ def test_a_memo_for_other_names_or_cutoff_is_dropped() -> None:
     assert stale.changed
     stale = SuggestionMemo(memo.key, {"alpah": ["Gamma"]})
     assert NameMatcher(["Alpha", "Beta"], cutoff=90, memo=stale).close("Alpah") == []
+
+
+def _fold_by_definition(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("ё", "е"))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped)
+
+
+@settings(max_examples=400, derandomize=True)
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.characters(),
+            st.sampled_from("ёЁйЙåÅéx\u0308\u0301\u1100\u1161\uac00ǅ ."),
+        ),
+        max_size=12,
+    )
+)
+def test_fold_takes_short_cuts_without_changing_its_answer(text: str) -> None:
+    assert fold(text) == _fold_by_definition(text)

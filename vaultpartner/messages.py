@@ -6,6 +6,7 @@ Every finding message says what is wrong and what to do about it. Values quoted 
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 Language = Literal["en", "ru"]
@@ -468,10 +469,10 @@ def message_codes() -> tuple[str, ...]:
 
 def detect_language(names: list[str]) -> Language:
     """Russian when at least a third of the letters in the vault's note names are Cyrillic."""
-    letters = cyrillic = 0
-    for name in names:
-        for char in name:
-            if char.isalpha():
-                letters += 1
-                cyrillic += "\u0400" <= char <= "\u04ff"
+    text = "".join(names)
+    letters = sum(map(str.isalpha, text))  # counted in C: a 50,000-name vault takes 0.1 s else
+    cyrillic = sum(map(str.isalpha, "".join(_CYRILLIC.findall(text))))
     return "ru" if letters and cyrillic * 3 >= letters else "en"
+
+
+_CYRILLIC = re.compile("[\u0400-\u04ff]+")

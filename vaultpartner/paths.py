@@ -66,6 +66,8 @@ def is_hidden_name(name: str) -> bool:
 def is_sync_conflict(path: str) -> bool:
     """A sync tool's conflict copy, reported and never acted on."""
     name = name_of(path)
+    if "(" not in name and ".sync-conflict-" not in name:
+        return False  # every pattern needs one of the two: most names are answered here
     return any(pattern.search(name) for pattern in _SYNC_CONFLICT_PATTERNS)
 
 

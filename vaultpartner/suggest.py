@@ -16,9 +16,14 @@ from dataclasses import dataclass, field
 
 def fold(text: str) -> str:
     """Lower-case, ё as е, accents dropped: two names equal here are spelling variants."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("ё", "е"))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped)
+    lowered = text.lower().replace("ё", "е")
+    if lowered.isascii():
+        return lowered  # nothing to decompose or drop
+    decomposed = unicodedata.normalize("NFD", lowered)
+    combining = unicodedata.combining
+    if not any(map(combining, decomposed)):
+        return unicodedata.normalize("NFC", decomposed)
+    return unicodedata.normalize("NFC", "".join([ch for ch in decomposed if not combining(ch)]))
 
 
 @dataclass

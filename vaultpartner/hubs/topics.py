@@ -72,9 +72,11 @@ def find_missing_topics(
     """
     matcher: NameMatcher | None = None
     for path in sorted(index.notes):
-        if not eligible(path) or index.notes[path].unreadable is not None:
+        # Most notes have no related-topics section: asked first, it is the cheaper question.
+        links = topic_links(index, path, headings, blocks or {})[1]
+        if not links or not eligible(path) or index.notes[path].unreadable is not None:
             continue
-        for link in topic_links(index, path, headings, blocks or {})[1]:
+        for link in links:
             linkpath = link.text.linkpath
             if link.embed or not linkpath or _looks_like_attachment(linkpath):
                 continue
