@@ -160,9 +160,10 @@ def partner_findings(
     recruiters due a follow-up that has no note yet (on the recruiter note), and open
     follow-up notes past their due date."""
     from vaultpartner.messages import has_message
-    from vaultpartner.partnercmds import VaultTexts, profile_changed
+    from vaultpartner.partnercmds import profile_changed
     from vaultpartner.partners.checks import leak_problems, note_fingerprints, partner_problems
     from vaultpartner.partners.planner import read_existing
+    from vaultpartner.vaulttexts import VaultTexts
 
     texts = VaultTexts(vault)
     global_filter = session.obsidian.tasks_global_filter

@@ -130,6 +130,12 @@ def _store_memo(memo: AuditMemo, results: ResultCache) -> None:
     memo.stored()
 
 
+def _profile_changed(session: app.Session, vault: LoadedVault) -> dt.date | None:
+    from vaultpartner.partnercmds import profile_changed  # the partnership checks' imports
+
+    return profile_changed(session, vault)
+
+
 def _partner_findings(
     session: app.Session,
     vault: LoadedVault,
@@ -141,7 +147,6 @@ def _partner_findings(
     the settings, the vault's files, and the notes `partner_inputs` names."""
     if results is None:
         return app.partner_findings(session, vault, today=today, language=language)
-    from vaultpartner.partnercmds import profile_changed
     from vaultpartner.partners.inputs import partner_inputs
 
     digest = hashlib.sha256()
@@ -149,7 +154,7 @@ def _partner_findings(
         *_settings(session),
         repr(session.obsidian_types()),
         today,
-        profile_changed(session, vault) if today is not None else None,
+        _profile_changed(session, vault) if today is not None else None,
         language,
     )
     digest.update(repr(settings).encode())

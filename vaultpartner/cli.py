@@ -18,8 +18,7 @@ from typing import ParamSpec, TypeVar
 
 import click
 
-from vaultpartner import __version__, app, linkcmds
-from vaultpartner.apply import PAUSED_FLAG
+from vaultpartner import __version__, app
 from vaultpartner.config import CONFIG_FILE_NAME, default_config_text, effective_settings
 from vaultpartner.console import (
     print_error,
@@ -420,6 +419,8 @@ def mv(ctx: click.Context, vault: Path, old: str, new: str, dry_run: bool) -> No
     """
     session = app.open_session(vault, state_override=_state_dir(ctx))
     command = f"mv {old} {new}"
+    from vaultpartner import linkcmds
+
     sys.exit(linkcmds.run_mv(session, old, new, dry_run=dry_run, command=command))
 
 
@@ -488,6 +489,8 @@ def undo(ctx: click.Context, vault: Path, run_id: str | None) -> None:
       vaultpartner undo ~/Vault 20261126T031502Z-ab12cd
     """
     session = app.open_session(vault, state_override=_state_dir(ctx))
+    from vaultpartner import linkcmds
+
     sys.exit(linkcmds.run_undo(session, run_id, command=f"undo {run_id or 'last'}"))
 
 
@@ -510,6 +513,8 @@ def log(ctx: click.Context, vault: Path, since: dt.datetime | None) -> None:
     """
     session = app.open_session(vault, state_override=_state_dir(ctx))
     since_utc = since.astimezone(dt.UTC) if since is not None else None
+    from vaultpartner import linkcmds
+
     sys.exit(linkcmds.run_log(session, since_utc))
 
 
@@ -587,6 +592,8 @@ def pause(ctx: click.Context, vault: Path) -> None:
       vaultpartner pause ~/Vault
     """
     session = app.open_session(vault, state_override=_state_dir(ctx))
+    from vaultpartner.apply import PAUSED_FLAG
+
     flag = ensure_vault_state_dir(session.root, override=session.state_override) / PAUSED_FLAG
     flag.write_text("paused\n", encoding="utf-8")
     click.echo("writes paused; resume with: vaultpartner resume VAULT")
@@ -604,6 +611,8 @@ def resume(ctx: click.Context, vault: Path) -> None:
       vaultpartner resume ~/Vault
     """
     session = app.open_session(vault, state_override=_state_dir(ctx))
+    from vaultpartner.apply import PAUSED_FLAG
+
     flag = ensure_vault_state_dir(session.root, override=session.state_override) / PAUSED_FLAG
     flag.unlink(missing_ok=True)
     click.echo("writes resumed")
@@ -635,7 +644,9 @@ def followups(ctx: click.Context, vault: Path, today: dt.datetime | None, dry_ru
     for warning in session.warnings:
         print_warning(warning)
     day = today.date() if today else dt.date.today()
-    command = linkcmds.command_line(sys.argv[1:])
+    from vaultpartner.linkcmds import command_line
+
+    command = command_line(sys.argv[1:])
     from vaultpartner import partnercmds
 
     sys.exit(partnercmds.run_followups(session, today=day, dry_run=dry_run, command=command))

@@ -27,7 +27,6 @@ from vaultpartner.hubs import (
 from vaultpartner.index import VaultIndex, counts_as_backlink_source
 from vaultpartner.messages import Language, message
 from vaultpartner.paths import is_sync_conflict, is_within
-from vaultpartner.render import check_output, render
 from vaultpartner.suggest import SuggestionMemo
 from vaultpartner.vaultfs import LoadedVault
 
@@ -82,6 +81,8 @@ def renderer(session: app.Session, language: Language) -> HubRenderer:
     name = session.config.hubs.hub_template
     folder = vault_templates(session)
 
+    from vaultpartner.render import check_output, render  # Jinja2 only when hubs are written
+
     def render_hub(context: Mapping[str, object]) -> str:
         text = render(name, context, language=language, vault_templates=folder)
         check_output(name, text)
@@ -130,7 +131,7 @@ def plan_for_vault(
     suggestions: SuggestionMemo | None = None,
 ) -> HubResult:
     """The hub plan for a loaded vault (note texts read from disk as needed)."""
-    from vaultpartner.partnercmds import VaultTexts
+    from vaultpartner.vaulttexts import VaultTexts
 
     return plan_for_index(
         session,

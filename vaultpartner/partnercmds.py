@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 from vaultpartner import app
@@ -16,7 +16,6 @@ from vaultpartner.cmdmessages import command_message, plan_in
 from vaultpartner.console import print_lines, print_warning
 from vaultpartner.dates import as_date
 from vaultpartner.digest import content_hash
-from vaultpartner.edits import decode_note
 from vaultpartner.errors import EXIT_FINDINGS, EXIT_OK, VaultPartnerError
 from vaultpartner.linkcmds import writable
 from vaultpartner.messages import Language
@@ -36,38 +35,7 @@ from vaultpartner.paths import is_within
 from vaultpartner.plan import FileCreate, Plan
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.vaultfs import LoadedVault
-
-
-class VaultTexts(Mapping[str, str]):
-    """Note texts (UTF-8, BOM removed), read from disk on first use."""
-
-    def __init__(self, vault: LoadedVault) -> None:
-        self._vault = vault
-        self._cache: dict[str, str | None] = {}
-
-    def _load(self, path: str) -> str | None:
-        if path not in self._cache:
-            text: str | None = None
-            os_path = self._vault.os_paths.get(path)
-            if os_path is not None and path in self._vault.index.notes:
-                try:
-                    text = decode_note(Path(os_path).read_bytes())[0]
-                except (OSError, UnicodeDecodeError):
-                    text = None
-            self._cache[path] = text
-        return self._cache[path]
-
-    def __getitem__(self, path: str) -> str:
-        text = self._load(path)
-        if text is None:
-            raise KeyError(path)
-        return text
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._vault.index.notes)
-
-    def __len__(self) -> int:
-        return len(self._vault.index.notes)
+from vaultpartner.vaulttexts import VaultTexts
 
 
 def vault_templates(session: app.Session) -> Path | None:

@@ -9,8 +9,7 @@ from vaultpartner.config import PartnersConfig
 from vaultpartner.index import VaultIndex
 from vaultpartner.note import Note
 from vaultpartner.partners.history import is_interaction_note
-from vaultpartner.partners.planner import is_followup
-from vaultpartner.partners.schema import is_recruiter_note
+from vaultpartner.partners.schema import is_followup, is_recruiter_note
 
 
 def read_by_partner_checks(note: Note, config: PartnersConfig) -> bool:

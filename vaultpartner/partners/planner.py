@@ -44,6 +44,7 @@ from vaultpartner.partners.names import (
     unique_note_path,
 )
 from vaultpartner.partners.rules import due_followups
+from vaultpartner.partners.schema import is_followup
 from vaultpartner.partners.views import Linker, digest_text, followup_facts
 from vaultpartner.plan import FileCreate, FileEdit, Plan
 
@@ -75,13 +76,6 @@ class FollowupPlan:
     closed: list[tuple[str, str, dt.date]] = field(default_factory=list)  # followup, recruiter
     generated: dict[str, bytes] = field(default_factory=dict)  # path -> bytes we write
     problems: list[PartnerProblem] = field(default_factory=list)
-
-
-def is_followup(frontmatter: Mapping[str, object] | None) -> bool:
-    return bool(frontmatter) and (
-        frontmatter.get("generated_by") == "vaultpartner"  # type: ignore[union-attr]
-        and frontmatter.get("vaultpartner") == "followup"  # type: ignore[union-attr]
-    )
 
 
 def read_existing(

@@ -400,3 +400,10 @@ def load_recruiters(
         recruiters.append(recruiter)
         problems.extend(found)
     return recruiters, problems
+
+
+def is_followup(frontmatter: Mapping[str, object] | None) -> bool:
+    return bool(frontmatter) and (
+        frontmatter.get("generated_by") == "vaultpartner"  # type: ignore[union-attr]
+        and frontmatter.get("vaultpartner") == "followup"  # type: ignore[union-attr]
+    )
