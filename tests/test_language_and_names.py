@@ -58,3 +58,24 @@ def test_sync_conflict_short_cut_matches_the_patterns(pieces: list[str]) -> None
     path = "".join(pieces)
     expected = any(p.search(name_of(path)) for p in _SYNC_CONFLICT_PATTERNS)
     assert is_sync_conflict(path) == expected
+
+
+FOLDER_PIECES = ["", "/", "Templates", "templates/", "Шаблоны", "A/B", "a"]
+PATH_PIECES = ["Templates", "templates", "Шаблоны", "шаблоны", "A", "B", "a", "x.md", "/"]
+
+
+@settings(max_examples=300, derandomize=True)
+@given(
+    st.lists(st.sampled_from(FOLDER_PIECES), max_size=3),
+    st.lists(st.sampled_from(PATH_PIECES), min_size=1, max_size=4),
+)
+def test_template_folder_check_is_is_within_any_folder(
+    folders: list[str], pieces: list[str]
+) -> None:
+    from vaultpartner.audit import AuditOptions, _Context
+    from vaultpartner.index import VaultIndex
+    from vaultpartner.paths import is_within
+
+    path = "/".join(pieces)
+    ctx = _Context(VaultIndex.build([], []), AuditOptions(template_folders=tuple(folders)))
+    assert ctx.in_template_folder(path) == any(is_within(path, f) for f in folders)

@@ -19,8 +19,9 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from vaultpartner import __version__
 from vaultpartner.note import Note
@@ -63,15 +64,19 @@ class FileStamp:
     ctime_ns: int
 
 
-@dataclass(frozen=True, slots=True)
-class _Row:
+class _Row(NamedTuple):
     """What is known of a cached note without its serialised form (read only for hits)."""
 
+    path: str
     size: int
     mtime_ns: int
     ctime_ns: int
     cached_at_ns: int
     content_hash: str
+
+
+# A row as the query returns it, made a _Row without a Python-level __new__.
+_as_row: Any = partial(tuple.__new__, _Row)
 
 
 def _state(row: _Row | None, stamp: FileStamp, now_ns: int) -> str:
@@ -117,7 +122,7 @@ class NoteCache:
                 cursor = self._db.execute(
                     "SELECT path, size, mtime_ns, ctime_ns, cached_at_ns, hash FROM notes"
                 )
-                self._rows = {row[0]: _Row(*row[1:]) for row in cursor}
+                self._rows = {row[0]: _as_row(row) for row in cursor}
             except sqlite3.DatabaseError as exc:
                 log.warning("note cache damaged (%s); rebuilding it", exc)
                 self._reset()

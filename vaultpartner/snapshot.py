@@ -24,9 +24,10 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from vaultpartner.cache import parser_fingerprint
 from vaultpartner.journal import Journal, RunRecord
@@ -52,13 +53,16 @@ _SF_DATALESS = 0x40000000  # macOS cloud placeholder: reading it would block
 Headings = tuple[tuple[int, str], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class FileRecord:
+class FileRecord(NamedTuple):  # a tuple: a saved snapshot's records are read back as they are
     path: str
     size: int
     mtime_ns: int
     identity: str  # "n:<sha256>" for notes, "a:<sha256 of edges>" for attachments, "" unknown
     headings: Headings | None = None  # notes only: (level, text) in document order
+
+
+# tuple.__new__ makes a record of a 5-tuple without a Python-level __new__.
+_as_record: Any = partial(tuple.__new__, FileRecord)
 
 
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -283,7 +287,9 @@ def _decode(data: bytes, vault: str) -> Snapshot:
     try:
         for chunk in frames:
             for item in chunk:
-                records[item[0]] = FileRecord(*item)
+                if len(item) != 5:
+                    raise TypeError(f"{len(item)} fields")
+                records[item[0]] = _as_record(item)
     except (TypeError, IndexError, KeyError) as exc:  # checksummed, but not what we write
         raise _Damaged(f"a file record is not what vaultpartner writes ({exc})") from None
     if len(records) != count:
