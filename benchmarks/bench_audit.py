@@ -45,6 +45,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -216,15 +217,24 @@ def run_audit_once(argv: list[str], env: dict[str, str]) -> AuditRun:
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=out, stderr=err, cwd=REPO_ROOT, env=env)
-        while proc.poll() is None:
-            pids = process_tree(proc.pid, use_children_file)
-            total = sum(rss_kb(p) for p in pids)
-            run.peak_tree_kb = max(run.peak_tree_kb, total)
-            run.max_procs = max(run.max_procs, len(pids))
-            run.samples += 1
-            time.sleep(POLL_S)
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                pids = process_tree(proc.pid, use_children_file)
+                total = sum(rss_kb(p) for p in pids)
+                run.peak_tree_kb = max(run.peak_tree_kb, total)
+                run.max_procs = max(run.max_procs, len(pids))
+                run.samples += 1
+                done.wait(POLL_S)
+
+        # Memory is sampled beside the wait: the wall time is the exit's, not the next poll's.
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        run.returncode = proc.wait()
         run.wall_s = time.perf_counter() - t0
-        run.returncode = proc.returncode
+        done.set()
+        sampler.join()
         out.seek(0)
         err.seek(0)
         run.stdout = out.read().decode("utf-8", "replace")
