@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vaultpartner.audit import AuditOptions, AuditResult, run_audit
-from vaultpartner.auditmemo import AuditMemo, changed_entries, decode_memo
+from vaultpartner.auditmemo import AuditMemo, bucket_of, changed_buckets, decode_memo
 from vaultpartner.index import FileEntry, VaultIndex
 from vaultpartner.note import parse_note
 
@@ -17,6 +17,11 @@ def index_of(files: dict[str, str]) -> VaultIndex:
     notes = [parse_note(path, text.encode(), max_bytes=1 << 20) for path, text in files.items()]
     entries = [FileEntry(path, len(text.encode())) for path, text in files.items()]
     return VaultIndex.build(entries, notes)
+
+
+def layout(files: dict[str, str]) -> tuple[str, ...]:
+    """The vault's files in index order, as the audit's shell hands them to the memo."""
+    return tuple(index_of(files).files)
 
 
 def audited(files: dict[str, str], memo: AuditMemo | None) -> AuditResult:
@@ -76,28 +81,31 @@ def test_another_context_starts_afresh() -> None:
     assert other.key != memo.key
 
 
-def test_the_memo_survives_encoding_and_a_damaged_entry_is_left_out() -> None:
+def test_the_memo_survives_encoding_and_a_damaged_bucket_is_left_out() -> None:
     memo = AuditMemo("ctx")
     audited(VAULT, memo)
     assert memo.fresh
-    rows = changed_entries(memo)
-    assert set(rows) == set(VAULT)
-    back = decode_memo(memo.key, rows, "ctx")
+    rows = changed_buckets(memo, layout(VAULT))
+    assert set(rows) == {bucket_of(path) for path in VAULT}
+    back = decode_memo(memo.key, rows, "ctx", layout(VAULT))
     assert (back.key, back.notes) == (memo.key, memo.notes)
-    data = rows["A.md"]
+    bucket = bucket_of("A.md")
+    in_bucket = {path for path in VAULT if bucket_of(path) == bucket}
+    data = rows[bucket]
     for damaged in (data[:-1], data[:40], b"", data[:32] + b"x" + data[33:]):
-        assert set(decode_memo(memo.key, {**rows, "A.md": damaged}, "ctx").notes) == set(VAULT) - {
-            "A.md"
-        }
+        left = decode_memo(memo.key, {**rows, bucket: damaged}, "ctx", layout(VAULT))
+        assert set(left.notes) == set(VAULT) - in_bucket
+    moved = {**rows, str((int(bucket) + 1) % 256): data}  # a bucket stored under another name
+    assert set(decode_memo(memo.key, moved, "ctx", layout(VAULT)).notes) == set(VAULT)
 
 
-def test_only_the_entries_a_run_recomputed_are_stored_again() -> None:
+def test_only_the_buckets_of_what_a_run_recomputed_are_stored_again() -> None:
     memo = AuditMemo("ctx")
     audited(VAULT, memo)
     memo.stored()
     audited({**VAULT, "sub/C.md": "alone, edited\n"}, memo)
     assert not memo.fresh
-    assert set(changed_entries(memo)) == {"sub/C.md"}
+    assert set(changed_buckets(memo, layout(VAULT))) == {bucket_of("sub/C.md")}
     memo.stored()
     without = {path: text for path, text in VAULT.items() if path != "sub/C.md"}
     audited(without, memo)
@@ -155,10 +163,10 @@ def test_a_carried_memo_always_gives_a_fresh_audits_findings(
         assert audited(files, memo) == audited(files, None)
 
 
-def _stored(memo: AuditMemo, rows: dict[str, bytes]) -> dict[str, bytes]:
+def _stored(memo: AuditMemo, rows: dict[str, bytes], files: tuple[str, ...]) -> dict[str, bytes]:
     """What the result cache holds after storing the memo's changes (see auditrun)."""
-    kept = {} if memo.fresh else {p: v for p, v in rows.items() if p not in memo.removed}
-    kept.update(changed_entries(memo))
+    kept = {} if memo.fresh else dict(rows)
+    kept.update(changed_buckets(memo, files))
     memo.stored()
     return kept
 
@@ -181,7 +189,7 @@ def test_a_memo_stored_change_by_change_always_gives_a_fresh_audits_findings(
     files = {NAMES[i]: TEXTS[i] for i in range(4)}
     memo = AuditMemo("ctx")
     audited(files, memo)
-    rows = _stored(memo, {})
+    rows = _stored(memo, {}, layout(files))
     for kind, which, text in ops:
         present = sorted(files)
         target = present[which % len(present)] if present else NAMES[which]
@@ -193,9 +201,11 @@ def test_a_memo_stored_change_by_change_always_gives_a_fresh_audits_findings(
             files[NAMES[which]] = files.pop(target)
         else:
             files[NAMES[which]] = TEXTS[text]
-        loaded = decode_memo(memo.key, rows, "ctx")
+        # Decoded with the files of the run that reads it, as the shell does: stored with
+        # another layout, its entries may decode to nonsense, but they are never used.
+        loaded = decode_memo(memo.key, rows, "ctx", layout(files))
         assert audited(files, loaded) == audited(files, None)
         assert set(loaded.notes) == set(files)
-        rows = _stored(loaded, rows)
+        rows = _stored(loaded, rows, layout(files))
         memo = loaded
-        assert set(rows) == set(files)
+        assert set(decode_memo(memo.key, rows, "ctx", layout(files)).notes) == set(files)

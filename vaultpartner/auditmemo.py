@@ -6,9 +6,9 @@ resolution, suggestion and link form), on the audit's options, and, for links wi
 block, on the content of the notes they point into. `AuditMemo` holds one layout's results;
 an entry is reused only while its note and every note it read have the same content hash.
 
-Each note's entry is encoded on its own with marshal (plain tuples, several times faster than
-JSON for tens of thousands of findings) behind a CRC-32 of the payload, so damaged bytes are
-detected, never decoded, and only the entries a run recomputed are stored again.
+Entries are encoded in buckets with marshal (plain tuples, several times faster than JSON for
+tens of thousands of findings) behind a CRC-32 of the payload, so damaged bytes are detected,
+never decoded, and only the buckets holding what a run recomputed are stored again.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 from vaultpartner.findings import Finding
 
-_FORMAT = 2
+_FORMAT = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,47 +64,93 @@ class AuditMemo:
         self.removed.clear()
 
 
-def encode_entry(entry: NoteAudit) -> bytes:
-    return _seal(
-        (
-            entry.content_hash,
-            entry.read,
-            [_finding_row(f) for f in entry.file_findings],
-            [_finding_row(f) for f in entry.link_findings],
-            entry.linked,
-        )
+# Entries are stored in buckets by path: one changed note rewrites its bucket (a 256th of the
+# memo), while a cold run writes a few hundred rows rather than one per note (50,000 rows cost
+# most of a second, and each row would repeat what marshal shares within one).
+BUCKETS = 256
+
+
+def bucket_of(path: str) -> str:
+    return str(zlib.crc32(path.encode("utf-8")) % BUCKETS)
+
+
+def _entry_row(entry: NoteAudit, position: Mapping[str, int]) -> tuple[Any, ...]:
+    return (
+        entry.content_hash,
+        tuple((position.get(path, path), digest) for path, digest in entry.read),
+        [_finding_row(f) for f in entry.file_findings],
+        [_finding_row(f) for f in entry.link_findings],
+        _encode_paths(entry.linked, position),
     )
 
 
-def decode_entry(data: bytes) -> NoteAudit:
-    """The entry in `data`; ValueError when the bytes are damaged or of another format."""
+def _encode_paths(paths: tuple[str, ...], position: Mapping[str, int]) -> tuple[int | str, ...]:
     try:
-        content_hash, read, file_rows, link_rows, linked = _unseal(data)
-        return NoteAudit(
-            content_hash,
-            tuple(read),  # marshal gives back the tuples of (path, hash) as they were
-            tuple(map(_finding, file_rows)) if file_rows else (),
-            tuple(map(_finding, link_rows)) if link_rows else (),
-            tuple(linked),
-        )
-    except (EOFError, TypeError) as exc:
-        raise ValueError(str(exc)) from None
+        return tuple(map(position.__getitem__, paths))
+    except KeyError:  # not a file of the layout: kept as it is (never seen so far)
+        return tuple(position.get(path, path) for path in paths)
 
 
-def changed_entries(memo: AuditMemo) -> dict[str, bytes]:
-    """The encoded entries to store: every entry of a fresh memo, else the dirty ones."""
-    paths = memo.notes if memo.fresh else memo.dirty
-    return {path: encode_entry(memo.notes[path]) for path in paths if path in memo.notes}
+def _decode_paths(items: Sequence[int | str], files: Sequence[str]) -> tuple[str, ...]:
+    try:
+        return tuple(map(files.__getitem__, items))  # type: ignore[arg-type]
+    except TypeError:
+        return tuple(_decode_path(item, files) for item in items)
 
 
-def decode_memo(key: str, entries: Mapping[str, bytes], context: str) -> AuditMemo:
-    """The memo of stored entries; a damaged entry is left out (its note is checked again)."""
+def _decode_path(item: int | str, files: Sequence[str]) -> str:
+    return item if isinstance(item, str) else files[item]
+
+
+def _entry(row: Sequence[Any], files: Sequence[str]) -> NoteAudit:
+    content_hash, read, file_rows, link_rows, linked = row
+    return NoteAudit(
+        content_hash,
+        tuple((_decode_path(item, files), digest) for item, digest in read) if read else (),
+        tuple(map(_finding, file_rows)) if file_rows else (),
+        tuple(map(_finding, link_rows)) if link_rows else (),
+        _decode_paths(linked, files),
+    )
+
+
+def _positions(files: Sequence[str]) -> dict[str, int]:
+    return {path: index for index, path in enumerate(files)}
+
+
+def changed_buckets(memo: AuditMemo, files: Sequence[str]) -> dict[str, bytes]:
+    """The encoded buckets to store: all of a fresh memo, else those holding a note that was
+    recomputed or is gone.
+
+    `files`: the vault's files in index order, the layout the memo's key stands for. Paths
+    are stored as positions in it (the orphan check's edges were three fifths of the bytes);
+    `decode_memo` is given the files of its run, which are these while the key still holds.
+    """
+    paths = memo.notes if memo.fresh else memo.dirty | memo.removed
+    wanted = {bucket_of(path) for path in paths}
+    position = _positions(files)
+    members: dict[str, dict[str, tuple[Any, ...]]] = {bucket: {} for bucket in wanted}
+    for path, entry in memo.notes.items():
+        bucket = bucket_of(path)
+        if bucket in members:
+            members[bucket][path] = _entry_row(entry, position)
+    return {bucket: _seal(entries) for bucket, entries in members.items()}
+
+
+def decode_memo(
+    key: str, buckets: Mapping[str, bytes], context: str, files: Sequence[str]
+) -> AuditMemo:
+    """The memo of stored buckets; a damaged bucket is left out (its notes are checked again).
+
+    Entries decoded with other `files` than they were stored with are never used: the layout
+    differs, so the key does, and the audit starts the memo afresh."""
     notes: dict[str, NoteAudit] = {}
-    for path, data in entries.items():
+    for bucket, data in buckets.items():
         try:
-            notes[path] = decode_entry(data)
-        except ValueError:
+            entries = {path: _entry(row, files) for path, row in _unseal(data).items()}
+        except (ValueError, EOFError, TypeError, AttributeError, IndexError):
             continue
+        if all(bucket_of(path) == bucket for path in entries):
+            notes.update(entries)
     return AuditMemo(context, key, notes)
 
 

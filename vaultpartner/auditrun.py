@@ -18,7 +18,7 @@ from vaultpartner import __version__, app, hubcmd
 from vaultpartner.audit import AuditResult
 from vaultpartner.auditmemo import (
     AuditMemo,
-    changed_entries,
+    changed_buckets,
     decode_findings,
     decode_memo,
     encode_findings,
@@ -112,21 +112,22 @@ def _encode_suggestions(memo: SuggestionMemo) -> bytes:
 
 # The result cache's row prefix for partnership findings.
 _PARTNERS_KEY = "partners\0"
-# The result cache's rows of per-note audit results (reused for the notes a change leaves
-# alone). The memo's key covers the code and settings (its context), so one set is enough.
+# The result cache's rows of per-note audit results, a bucket of notes a row (reused for the
+# notes a change leaves alone). The memo's key covers the code and settings (its context), so
+# one set is enough.
 _NOTES_ROWS = "audit-notes"
 
 
-def _load_memo(session: app.Session, results: ResultCache) -> AuditMemo:
+def _load_memo(session: app.Session, results: ResultCache, files: Sequence[str]) -> AuditMemo:
     # The options' exclusion rule is a callable: the settings it comes from stand for it.
     context = hashlib.sha256("\0".join(_settings(session)).encode()).hexdigest()
-    key, entries = results.get_rows(_NOTES_ROWS)
-    return decode_memo(key, entries, context)
+    key, buckets = results.get_rows(_NOTES_ROWS)
+    return decode_memo(key, buckets, context, files)
 
 
-def _store_memo(memo: AuditMemo, results: ResultCache) -> None:
-    rows = changed_entries(memo)
-    results.put_rows(_NOTES_ROWS, memo.key, rows, removed=memo.removed, replace=memo.fresh)
+def _store_memo(memo: AuditMemo, results: ResultCache, files: Sequence[str]) -> None:
+    rows = changed_buckets(memo, files)
+    results.put_rows(_NOTES_ROWS, memo.key, rows, replace=memo.fresh)
     memo.stored()
 
 
@@ -195,13 +196,14 @@ def _audit(
         topics = None
     else:
         suggestions = _load_suggestions(results)
-        memo = _load_memo(session, results)
+        files = tuple(vault.index.files)  # the layout's order (see audit.layout_key)
+        memo = _load_memo(session, results, files)
         result, language = app.audit(session, vault, suggestions=suggestions, memo=memo)
         # Stored now, before the other checks add to what the process holds at its peak.
         if suggestions.changed:
             results.put(_SUGGESTIONS_KEY + code_fingerprint(), _encode_suggestions(suggestions))
         if memo.changed:
-            _store_memo(memo, results)
+            _store_memo(memo, results, files)
         del memo
         topics = _load_suggestions(results, _TOPIC_SUGGESTIONS_KEY)
     plan = hubcmd.plan_for_vault(session, vault, language=language, suggestions=topics)
