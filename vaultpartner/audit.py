@@ -26,9 +26,9 @@ from vaultpartner.paths import (
     is_markdown,
     is_sync_conflict,
     join,
-    lookup_key,
     name_of,
     stem_of,
+    within_any,
 )
 from vaultpartner.resolve import Resolution
 from vaultpartner.suggest import NameMatcher, SuggestionMemo, close_names
@@ -76,11 +76,6 @@ class _Context:
         self._stems: dict[str, str] | None = None
         self._matcher: NameMatcher | None = None
         self._reportable: dict[str, bool] = {}
-        # is_within's comparison keys of the template folders, worked out once ("" holds all).
-        self._everything_templates = any(not folder for folder in options.template_folders)
-        self._template_keys = tuple(
-            lookup_key(folder.strip("/")) for folder in options.template_folders if folder
-        )
 
     def reportable(self, path: str) -> bool:
         """Paths whose problems we report: not excluded, not templates, not conflict copies."""
@@ -98,13 +93,7 @@ class _Context:
         return note is None or not is_report_note(note)
 
     def in_template_folder(self, path: str) -> bool:
-        """is_within(path, folder) for any template folder."""
-        if self._everything_templates:
-            return True
-        if not self._template_keys:
-            return False
-        key = lookup_key(path)
-        return any(key == folder or key.startswith(folder + "/") for folder in self._template_keys)
+        return within_any(path, self.options.template_folders)
 
     def note_names(self) -> dict[str, str]:
         """Basename (as written in links) -> one path, for suggestions.

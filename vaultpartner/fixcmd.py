@@ -29,7 +29,7 @@ from vaultpartner.hubs import HubResult
 from vaultpartner.index import FileEntry
 from vaultpartner.messages import Language
 from vaultpartner.note import Link, parse_note
-from vaultpartner.paths import is_within, stem_of
+from vaultpartner.paths import stem_of, within_any
 from vaultpartner.plan import Plan
 from vaultpartner.snaprecord import record_snapshot
 from vaultpartner.snapshot import (
@@ -90,7 +90,7 @@ def _inputs(
         fix_aliases=session.config.links.fix_aliases,
         fix_case=session.config.links.fix_case,
         writable=_writable(session, vault),
-        suggestable=lambda path: not any(is_within(path, folder) for folder in folders),
+        suggestable=lambda path: not within_any(path, folders),
         in_table=_note_reader(vault),
         language=language,
     )

@@ -26,7 +26,7 @@ from vaultpartner.hubs import (
 )
 from vaultpartner.index import VaultIndex, counts_as_backlink_source
 from vaultpartner.messages import Language, message
-from vaultpartner.paths import is_sync_conflict, is_within
+from vaultpartner.paths import is_sync_conflict, within_any
 from vaultpartner.suggest import SuggestionMemo
 from vaultpartner.vaultfs import LoadedVault
 
@@ -68,7 +68,7 @@ def eligible(session: app.Session, vault: LoadedVault | VaultIndex) -> Callable[
             return False
         if session.config.is_excluded(path) or is_sync_conflict(path):
             return False
-        if any(is_within(path, folder) for folder in folders):
+        if within_any(path, folders):
             return False
         return note is None or counts_as_backlink_source(note)
 

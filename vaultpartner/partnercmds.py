@@ -31,7 +31,7 @@ from vaultpartner.partners.planner import (
     plan_followups,
 )
 from vaultpartner.partners.schema import excluded, load_recruiters
-from vaultpartner.paths import is_within
+from vaultpartner.paths import within_any
 from vaultpartner.plan import FileCreate, Plan
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.vaultfs import LoadedVault
@@ -53,7 +53,7 @@ def vault_templates(session: app.Session) -> Path | None:
 def _writable(session: app.Session, vault: LoadedVault) -> Callable[[str], bool]:
     base = writable(session, vault)
     folders = session.template_folders()
-    return lambda path: base(path) and not any(is_within(path, f) for f in folders)
+    return lambda path: base(path) and not within_any(path, folders)
 
 
 def profile_changed(session: app.Session, vault: LoadedVault) -> dt.date | None:

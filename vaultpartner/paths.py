@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
 
 # Obsidian Sync ("Conflicted copy"), Syncthing, Dropbox: copies made when two devices disagree.
 _SYNC_CONFLICT_PATTERNS = (
@@ -79,5 +81,25 @@ def is_within(path: str, folder: str) -> bool:
     """True when path is folder itself or lies below it (both vault-relative, compared by key)."""
     if not folder:
         return True
-    key, folder_key = lookup_key(path), lookup_key(folder.strip("/"))
+    key, folder_key = lookup_key(path), _folder_lookup_key(folder)
     return key == folder_key or key.startswith(folder_key + "/")
+
+
+def within_any(path: str, folders: Iterable[str]) -> bool:
+    """is_within(path, folder) for any of the folders, the path's key worked out once."""
+    key: str | None = None
+    for folder in folders:
+        if not folder:
+            return True
+        if key is None:
+            key = lookup_key(path)
+        folder_key = _folder_lookup_key(folder)
+        if key == folder_key or key.startswith(folder_key + "/"):
+            return True
+    return False
+
+
+@lru_cache(maxsize=256)
+def _folder_lookup_key(folder: str) -> str:
+    """A configured folder's key (a handful per vault, asked for every note)."""
+    return lookup_key(folder.strip("/"))

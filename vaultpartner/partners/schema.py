@@ -38,7 +38,7 @@ from vaultpartner.index import VaultIndex
 from vaultpartner.note import Note
 from vaultpartner.partners.confidential import frontmatter_confidential
 from vaultpartner.partners.model import PartnerProblem, Recruiter, Status
-from vaultpartner.paths import is_within, lookup_key, stem_of
+from vaultpartner.paths import is_within, lookup_key, stem_of, within_any
 from vaultpartner.yamlfm import find_frontmatter
 
 CONTACT_KEYS = ("email", "phone", "telegram", "linkedin")
@@ -138,7 +138,7 @@ def excluded(config: PartnersConfig, exclude_folders: Sequence[str]) -> Callable
     folders = [
         f for f in (_folder_key(config.templates_folder), *map(_folder_key, exclude_folders)) if f
     ]
-    return lambda path: any(is_within(path, folder) for folder in folders)
+    return lambda path: within_any(path, folders)
 
 
 def recruiter_paths(
