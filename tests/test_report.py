@@ -119,3 +119,20 @@ def test_code_spans_hold_backticks_and_tags_stay_quoted() -> None:
     assert "`[[B#Tag]]`" in line
     note = parse_note("Report.md", text.encode("utf-8"))
     assert [link.raw for link in note.links] == ["[[A]]"]
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 999, 1000, 1001, 2001])
+def test_json_report_in_pieces_is_one_document_with_a_finding_a_line(count: int) -> None:
+    from vaultpartner.report import _JSON_SLICE, json_chunks, to_json
+
+    assert _JSON_SLICE == 1000  # the counts above straddle the slices
+    findings = [
+        Finding("broken-link", "error", f"Папка/{i}.md", i + 1, 2, f"ссылка «{i}»", "[[x]]")
+        for i in range(count)
+    ]
+    text = to_json("/v", {"findings": count}, findings)
+    assert text == "".join(json_chunks("/v", {"findings": count}, findings))
+    document = json.loads(text)
+    assert [f["path"] for f in document["findings"]] == [f.path for f in findings]
+    lines = text.splitlines()
+    assert sum(1 for line in lines if line.startswith('    {"code"')) == count

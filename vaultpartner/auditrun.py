@@ -199,6 +199,9 @@ def _audit(
         files = tuple(vault.index.files)  # the layout's order (see audit.layout_key)
         memo = _load_memo(session, results, files)
         result, language = app.audit(session, vault, suggestions=suggestions, memo=memo)
+        # Every link was resolved; the hub and partnership checks resolve the few they read
+        # again. Dropped now, the memory is reused by what follows instead of adding to it.
+        vault.index.forget_resolutions()
         # Stored now, before the other checks add to what the process holds at its peak.
         if suggestions.changed:
             results.put(_SUGGESTIONS_KEY + code_fingerprint(), _encode_suggestions(suggestions))

@@ -11,7 +11,7 @@ import logging
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -205,7 +205,7 @@ def _run_audit(
 ) -> tuple[int, LoadedVault | None]:
     interactive = sys.stderr.isatty()
     from vaultpartner import auditrun
-    from vaultpartner.report import to_json, to_markdown
+    from vaultpartner.report import json_chunks, to_markdown
 
     with progress_bar("reading notes", enabled=interactive) as progress:
         result, language, loaded = auditrun.run(
@@ -217,7 +217,7 @@ def _run_audit(
         )
     vault_name = str(session.root)
     if output_format == "json":
-        _emit(session, to_json(vault_name, result.stats, result.findings), output)
+        _emit(session, json_chunks(vault_name, result.stats, result.findings), output)
     elif output_format == "markdown":
         created = (today or dt.date.today()).isoformat()
         text = to_markdown(
@@ -248,18 +248,21 @@ def _progress_over(
     return update
 
 
-def _emit(session: app.Session, text: str, output: Path | None) -> None:
-    """Print, or write a file; a file inside the vault goes through the safe writer."""
+def _emit(session: app.Session, text: str | Iterable[str], output: Path | None) -> None:
+    """Print, or write a file; a file inside the vault goes through the safe writer.
+
+    `text` may come in pieces: written as they come, unless the safe writer needs it whole."""
+    pieces = [text] if isinstance(text, str) else text
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.writelines(pieces)
         return
     rel = _vault_relative(session.root, output)
     if rel is None:
         with open(output, "w", encoding="utf-8") as stream:
-            stream.write(text)
+            stream.writelines(pieces)
         return
     writer = SafeWriter(session.root)
-    data = text.encode("utf-8")
+    data = "".join(pieces).encode("utf-8")
     if output.exists():
         result = writer.write(rel, data, expected_hash=content_hash(output.read_bytes()))
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from vaultpartner import __version__
 from vaultpartner.findings import JSON_SCHEMA_VERSION, Finding
@@ -15,6 +15,14 @@ from vaultpartner.paths import is_markdown
 
 def to_json(vault: str, stats: dict[str, int], findings: Sequence[Finding]) -> str:
     """The documented JSON shape: {"schema", "vault", "stats", "findings": [...]}."""
+    return "".join(json_chunks(vault, stats, findings))
+
+
+def json_chunks(vault: str, stats: dict[str, int], findings: Sequence[Finding]) -> Iterator[str]:
+    """to_json's text in pieces, so the report of a large vault is never held whole.
+
+    One finding a line: easy to grep and diff, and encoded by json's C encoder (indent makes
+    json fall back to pure Python, a tenth of an audit with many findings)."""
     head = {
         "schema": JSON_SCHEMA_VERSION,
         "tool": f"vaultpartner {__version__}",
@@ -24,13 +32,20 @@ def to_json(vault: str, stats: dict[str, int], findings: Sequence[Finding]) -> s
     }
     text = json.dumps(head, ensure_ascii=False, indent=2)
     if not findings:
-        return text + "\n"
-    # One finding a line: easy to grep and diff, and encoded by json's C encoder (indent
-    # makes json fall back to pure Python, a tenth of an audit with many findings).
-    lines = ",\n".join(
-        "    " + json.dumps(finding.to_json(), ensure_ascii=False) for finding in findings
-    )
-    return text[: -len("[]\n}")] + "[\n" + lines + "\n  ]\n}\n"
+        yield text + "\n"
+        return
+    yield text[: -len("[]\n}")] + "[\n"
+    last = len(findings) - 1
+    for start in range(0, len(findings), _JSON_SLICE):
+        yield "".join(
+            f"    {json.dumps(finding.to_json(), ensure_ascii=False)}"
+            + ("\n" if start + offset == last else ",\n")
+            for offset, finding in enumerate(findings[start : start + _JSON_SLICE])
+        )
+    yield "  ]\n}\n"
+
+
+_JSON_SLICE = 1000
 
 
 # A file name with one of these cannot be written inside a wikilink.
