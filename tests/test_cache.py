@@ -346,3 +346,30 @@ def test_a_damaged_row_is_found_by_its_checksum_and_the_note_read_again(
     again = app.load(session)
     assert again.index.notes == first.index.notes
     assert [link.raw for link in again.index.notes["A.md"].links] == ["[[B]]", "[[C]]"]
+
+
+@pytest.mark.timeout(120)
+def test_a_cold_parallel_audit_with_prefetched_near_misses_equals_a_serial_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vaultpartner import vaultfs
+
+    files = {
+        f"Люди/Анна Смирнова {i}.md": f"[[Анна Смирнва {i}]] [[Проект {i % 3}]]\n"
+        for i in range(30)
+    }
+    files.update(
+        {f"Проект {i}.md": f"[[Анна Смирнова {i}]] [[Прект {i}]] [[Нет такой]]\n" for i in range(3)}
+    )
+    root = make_vault(tmp_path / "v", files)
+    serial = auditrun.run(
+        app.open_session(root, state_override=tmp_path / "s1"), jobs=1, use_cache=False
+    )
+    monkeypatch.setattr(vaultfs, "PARALLEL_THRESHOLD", 5)
+    monkeypatch.setattr(vaultfs, "_CHUNK", 4)
+    for cached, state in ((False, "s2"), (True, "s3"), (True, "s3")):
+        session = app.open_session(root, state_override=tmp_path / state)
+        parallel = auditrun.run(session, jobs=2, use_cache=cached)
+        assert (parallel[0], parallel[1]) == (serial[0], serial[1])
+    suggested = [f.suggestions for f in serial[0].findings if f.code == "broken-link"]
+    assert sum(1 for found in suggested if found) >= 30  # near misses were part of it

@@ -92,3 +92,40 @@ def _fold_by_definition(text: str) -> str:
 )
 def test_fold_takes_short_cuts_without_changing_its_answer(text: str) -> None:
     assert fold(text) == _fold_by_definition(text)
+
+
+def test_near_misses_prefetched_by_the_parser_workers_are_the_audits_own() -> None:
+    from vaultpartner.audit import AuditOptions, run_audit
+    from vaultpartner.index import FileEntry, VaultIndex
+    from vaultpartner.note import parse_note
+    from vaultpartner.prefetch import SuggestionPrefetch, merge_prefetched
+
+    files = {
+        "Анна Смирнова.md": "x\n",
+        "Templates/Анна Смирнва.md": "template\n",
+        "Проект.md": "[[Анна Смирнва]] [[sub/Проетк.md]] [[Анна Смирнова]] ![[pic.pgn]]\n",
+        "sub/Заметка.md": "[[Проект]] [Проект](Проктт.md) [[Совсем другое]]\n",
+        "pic.png": "",
+    }
+    notes = [
+        parse_note(p, t.encode(), max_bytes=1 << 20) for p, t in files.items() if p.endswith(".md")
+    ]
+    index = VaultIndex.build([FileEntry(p, len(t)) for p, t in files.items()], notes)
+    options = AuditOptions(language="ru", template_folders=("Templates",))
+    prefetch = SuggestionPrefetch(list(files), options.template_folders, options.suggestion_cutoff)
+    for note in notes:  # a chunk a note, as workers would see them
+        for item in prefetch.plan(prefetch.scan([note])):
+            prefetch.collect(prefetch.work(item))
+    prefetched = SuggestionMemo()
+    merge_prefetched(prefetched, prefetch.found)
+    # [[Анна Смирнва]] opens the template of that name: no file lacks, nothing searched.
+    assert set(prefetched.found) == {"проетк", "проктт", "совсем другое", "pic.pgn"}
+    own = SuggestionMemo()
+    plain = run_audit(index, options, suggestions=own)
+    assert own.found == {k: v for k, v in prefetched.found.items() if k in own.found}
+    assert set(own.found) == set(prefetched.found)  # the same names searched, no more
+    assert own.found["проетк"] == ["Проект"]
+    assert own.key == prefetched.key
+    prefetched.changed = False
+    assert run_audit(index, options, suggestions=prefetched) == plain
+    assert not prefetched.changed  # every near miss the audit wanted was there

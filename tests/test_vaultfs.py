@@ -341,3 +341,40 @@ def test_parser_workers_of_a_killed_command_leave_and_do_not_hold_the_vault_lock
         for pid in workers:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def _count_notes(notes: object) -> int:
+    return len(notes)  # type: ignore[arg-type]
+
+
+@pytest.mark.timeout(120)
+def test_a_worker_task_scans_every_chunk_and_its_work_runs_in_the_workers(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    _many_notes(vault, 40)
+    monkeypatch.setattr(vaultfs, "PARALLEL_THRESHOLD", 5)
+    monkeypatch.setattr(vaultfs, "_CHUNK", 7)
+    planned: list[object] = []
+    collected: list[object] = []
+
+    def plan(scanned: object) -> list[object]:
+        planned.append(scanned)
+        return [scanned, -1] if scanned == 7 else []  # work for the full chunks only
+
+    task = vaultfs.WorkerTask(
+        scan=_count_notes,
+        plan=plan,
+        work=lambda item: (item, os.getpid()),
+        collect=collected.append,
+    )
+    parallel = load_vault(vault, max_bytes=MAX, jobs=2, task=task)
+    assert len(parallel.index.notes) == 41
+    assert sorted(planned) == [6] + [7] * 5  # each chunk scanned once, in a worker
+    assert sorted(item for item, _pid in collected) == [-1] * 5 + [7] * 5  # type: ignore[misc]
+    assert os.getpid() not in {pid for _item, pid in collected}  # type: ignore[misc]
+    assert vaultfs._WORKER_TASK is None
+    planned.clear()
+    load_vault(vault, max_bytes=MAX, jobs=1, task=task)  # parsed here: no workers, no task
+    assert planned == []

@@ -18,7 +18,14 @@ from vaultpartner.messages import Language, detect_language, message
 from vaultpartner.obsidian_settings import ObsidianSettings, read_obsidian_settings
 from vaultpartner.paths import stem_of
 from vaultpartner.state import ensure_vault_state_dir, vault_state_dir
-from vaultpartner.vaultfs import LoadedVault, Progress, Walk, check_vault_root, load_vault
+from vaultpartner.vaultfs import (
+    LoadedVault,
+    Progress,
+    Walk,
+    WorkerTask,
+    check_vault_root,
+    load_vault,
+)
 
 if TYPE_CHECKING:  # the audit (and rapidfuzz) is loaded only by commands that audit
     from vaultpartner.audit import AuditOptions, AuditResult
@@ -110,11 +117,12 @@ def load(
     use_cache: bool = True,
     walk: Walk | None = None,
     note_cache: NoteCache | None = None,
+    task: WorkerTask | None = None,
 ) -> LoadedVault:
     """The whole vault, parsed; unchanged notes come from the note cache in the state folder.
 
     `walk`: a walk of the vault made just before (not repeated). `note_cache`: the cache,
-    already open (the caller closes it)."""
+    already open (the caller closes it). `task`: work for the parser workers, if any run."""
     cache = note_cache
     if use_cache and cache is None:
         state = ensure_vault_state_dir(session.root, override=session.state_override)
@@ -127,6 +135,7 @@ def load(
             progress=progress,
             cache=cache,
             walk=walk,
+            task=task,
         )
     finally:
         if cache is not None and cache is not note_cache:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from vaultpartner.auditmemo import AuditMemo, NoteAudit
@@ -66,6 +66,19 @@ def is_report_note(note: Note) -> bool:
     return not counts_as_backlink_source(note)
 
 
+def suggestion_names(paths: Iterable[str], template_folders: Sequence[str]) -> dict[str, str]:
+    """Basename (as written in links) -> one path: the names near misses are searched among.
+
+    Templates and sync-conflict copies resolve like any file but are never a sensible
+    target to suggest."""
+    stems: dict[str, str] = {}
+    for path in sorted(paths):
+        if is_sync_conflict(path) or within_any(path, template_folders):
+            continue
+        stems.setdefault(stem_of(path) if is_markdown(path) else name_of(path), path)
+    return stems
+
+
 class _Context:
     def __init__(
         self, index: VaultIndex, options: AuditOptions, suggestions: SuggestionMemo | None = None
@@ -96,18 +109,9 @@ class _Context:
         return within_any(path, self.options.template_folders)
 
     def note_names(self) -> dict[str, str]:
-        """Basename (as written in links) -> one path, for suggestions.
-
-        Templates and sync-conflict copies resolve like any file but are never a sensible
-        target to suggest.
-        """
+        """Basename (as written in links) -> one path, for suggestions."""
         if self._stems is None:
-            stems: dict[str, str] = {}
-            for path in sorted(self.index.files):
-                if is_sync_conflict(path) or self.in_template_folder(path):
-                    continue
-                stems.setdefault(stem_of(path) if is_markdown(path) else name_of(path), path)
-            self._stems = stems
+            self._stems = suggestion_names(self.index.files, self.options.template_folders)
         return self._stems
 
     def close_note_names(self, wanted: str) -> list[str]:

@@ -27,9 +27,17 @@ from vaultpartner.cache import FileStamp, NoteCache, ResultCache
 from vaultpartner.findings import Finding
 from vaultpartner.messages import Language
 from vaultpartner.paths import is_markdown
+from vaultpartner.prefetch import SuggestionPrefetch, merge_prefetched
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.suggest import SuggestionMemo
-from vaultpartner.vaultfs import LoadedVault, Progress, bulk_allocation, walk_vault
+from vaultpartner.vaultfs import (
+    LoadedVault,
+    Progress,
+    Walk,
+    WorkerTask,
+    bulk_allocation,
+    walk_vault,
+)
 
 
 @lru_cache(maxsize=1)
@@ -185,17 +193,22 @@ def _audit(
     vault: LoadedVault,
     today: dt.date | None,
     results: ResultCache | None = None,
+    found: Sequence[tuple[str, dict[str, list[str]]]] = (),
 ) -> tuple[AuditResult, Language]:
     """The audit plus hub and partnership findings (and overdue follow-ups as of `today`).
 
     With `results`, work that outlives a change is kept there and reused: near misses of
     broken links and of missing topics, per-note results, and partnership findings.
+    `found`: near misses the parser workers searched (see prefetch).
     """
     if results is None:
-        result, language = app.audit(session, vault)
+        prefetched = SuggestionMemo()
+        merge_prefetched(prefetched, found)
+        result, language = app.audit(session, vault, suggestions=prefetched)
         topics = None
     else:
         suggestions = _load_suggestions(results)
+        merge_prefetched(suggestions, found)
         files = tuple(vault.index.files)  # the layout's order (see audit.layout_key)
         memo = _load_memo(session, results, files)
         result, language = app.audit(session, vault, suggestions=suggestions, memo=memo)
@@ -220,6 +233,19 @@ def _audit(
     if not partners:
         return result, language
     return _recount(result, [*result.findings, *partners]), language
+
+
+def _prefetch(session: app.Session, walk: Walk) -> SuggestionPrefetch:
+    """Near misses for the parser workers to search while they parse (see prefetch)."""
+    return SuggestionPrefetch(
+        [found_file.rel for found_file in walk.files],
+        session.template_folders(),
+        session.config.audit.suggestion_cutoff,
+    )
+
+
+def _task(prefetch: SuggestionPrefetch) -> WorkerTask:
+    return WorkerTask(prefetch.scan, prefetch.plan, prefetch.work, prefetch.collect)
 
 
 def _recount(result: AuditResult, findings: Sequence[Finding]) -> AuditResult:
@@ -260,13 +286,18 @@ def _run(
     today: dt.date | None,
 ) -> tuple[AuditResult, Language, LoadedVault | None]:
     if not use_cache:
-        vault = app.load(session, jobs=jobs, progress=progress, use_cache=False)
-        return (*_audit(session, vault, today), vault)
+        walk = walk_vault(session.root)
+        prefetch = _prefetch(session, walk)
+        vault = app.load(
+            session, jobs=jobs, progress=progress, use_cache=False, walk=walk, task=_task(prefetch)
+        )
+        return (*_audit(session, vault, today, found=prefetch.found), vault)
     pairs = session.state_dir / hubcmd.PAIRS_FILE  # symmetric-topic memory changes hub findings
     extra_key = ("" if today is None else today.isoformat()) + _file_digest(pairs)
     state = ensure_vault_state_dir(session.root, override=session.state_override)
     results = ResultCache(state)
     walk = walk_vault(session.root)
+    prefetch = _prefetch(session, walk)
     notes = [f for f in walk.files if is_markdown(f.rel)]
     cache = NoteCache.open(state)
     try:
@@ -275,17 +306,23 @@ def _run(
             hashes = cache.unchanged_hashes(stamps)
             if hashes is not None:
                 files = [(f.rel, f.symlinked) for f in walk.files]
-                found = results.get(_key(session, files, hashes, walk.loops, extra_key))
-                decoded = None if found is None else _decode(found)
+                kept = results.get(_key(session, files, hashes, walk.loops, extra_key))
+                decoded = None if kept is None else _decode(kept)
                 if decoded is not None:
                     return (*decoded, None)
         vault = app.load(
-            session, jobs=jobs, progress=progress, use_cache=True, walk=walk, note_cache=cache
+            session,
+            jobs=jobs,
+            progress=progress,
+            use_cache=True,
+            walk=walk,
+            note_cache=cache,
+            task=_task(prefetch),
         )
     finally:
         if cache is not None:
             cache.close()
-    result, language = _audit(session, vault, today, results)
+    result, language = _audit(session, vault, today, results, prefetch.found)
     vault.index.forget_resolutions()  # what follows (caching, output, snapshot) resolves nothing
     files = [(path, entry.symlinked) for path, entry in vault.index.files.items()]
     hashes = {path: note.content_hash for path, note in vault.index.notes.items()}

@@ -161,16 +161,47 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _parse_chunk(chunk: Sequence[FoundFile], max_bytes: int) -> bytes:
-    return dumps_each([read_note(found, max_bytes) for found in chunk])
+# Work a caller gives the parser workers (see WorkerTask). Set only while a pool is running:
+# forked workers inherit it with the rest of the module.
+_WORKER_TASK: WorkerTask | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerTask:
+    """Work for the parser workers besides parsing, in two steps.
+
+    `scan` runs in a worker with each chunk's parsed notes; `plan` turns what it returned
+    into work items, here (where they can be told apart from those of other chunks); each
+    item is run by `work` in a worker once the parsing is done, and its result handed to
+    `collect`, here. Runs only when the notes are parsed by workers."""
+
+    scan: Callable[[Sequence[Note]], object]
+    plan: Callable[[object], Sequence[object]]
+    work: Callable[[object], object]
+    collect: Callable[[object], None]
+
+
+def _parse_chunk(chunk: Sequence[FoundFile], max_bytes: int) -> tuple[bytes, object]:
+    notes = [read_note(found, max_bytes) for found in chunk]
+    return dumps_each(notes), None if _WORKER_TASK is None else _WORKER_TASK.scan(notes)
+
+
+def _work(item: object) -> object:
+    assert _WORKER_TASK is not None  # set before the pool's workers were forked
+    return _WORKER_TASK.work(item)
 
 
 def read_notes(
-    found_notes: Sequence[FoundFile], *, max_bytes: int, jobs: int, progress: Progress | None = None
+    found_notes: Sequence[FoundFile],
+    *,
+    max_bytes: int,
+    jobs: int,
+    progress: Progress | None = None,
+    task: WorkerTask | None = None,
 ) -> Iterator[Note]:
     """Parse notes, across processes when there are many; yields in input order."""
     for note, _blob in read_notes_wired(
-        found_notes, max_bytes=max_bytes, jobs=jobs, progress=progress
+        found_notes, max_bytes=max_bytes, jobs=jobs, progress=progress, task=task
     ):
         yield note
 
@@ -187,6 +218,7 @@ def read_notes_wired(
     max_bytes: int,
     jobs: int,
     progress: Progress | None = None,
+    task: WorkerTask | None = None,
 ) -> Iterator[tuple[Note, bytes | None]]:
     """Like read_notes, each note with the wire blob a worker made of it (None when parsed
     here): the note cache stores that blob as it is."""
@@ -200,24 +232,35 @@ def read_notes_wired(
             progress(total, total)
         return
     import multiprocessing  # only a large parse pays for the pool's imports
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     chunks = [found_notes[i : i + _CHUNK] for i in range(0, total, _CHUNK)]
     # fork: workers inherit the imported modules, so start-up costs milliseconds, not seconds.
     context = multiprocessing.get_context("fork")
     done = 0
-    with ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=context,
-        initializer=_exit_with_parent,
-        initargs=(os.getpid(),),
-    ) as pool:
-        for data in pool.map(_parse_chunk, chunks, [max_bytes] * len(chunks)):
-            items = loads_each(data)
-            yield from items
-            done += len(items)
-            if progress:
-                progress(done, total)
+    global _WORKER_TASK
+    _WORKER_TASK = task  # workers are forked with it
+    try:
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=context,
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
+            work: list[Future[object]] = []
+            for data, scanned in pool.map(_parse_chunk, chunks, [max_bytes] * len(chunks)):
+                if task is not None:  # queued behind the chunks still to parse
+                    work.extend(pool.submit(_work, item) for item in task.plan(scanned))
+                items = loads_each(data)
+                yield from items
+                done += len(items)
+                if progress:
+                    progress(done, total)
+            if task is not None:
+                for future in work:
+                    task.collect(future.result())
+    finally:
+        _WORKER_TASK = None
 
 
 def default_jobs() -> int:
@@ -240,15 +283,23 @@ def load_vault(
     progress: Progress | None = None,
     cache: NoteCache | None = None,
     walk: Walk | None = None,
+    task: WorkerTask | None = None,
 ) -> LoadedVault:
     """Walk, read and index a whole vault (through the note cache when one is given).
 
     `walk`: the vault's walk when the caller has just made one (it is not walked again).
+    `task`: work for the parser workers, if workers parse (see WorkerTask).
     """
     check_vault_root(root)
     with bulk_allocation():
         return _load(
-            root, max_bytes=max_bytes, jobs=jobs, progress=progress, cache=cache, walk=walk
+            root,
+            max_bytes=max_bytes,
+            jobs=jobs,
+            progress=progress,
+            cache=cache,
+            walk=walk,
+            task=task,
         )
 
 
@@ -278,16 +329,19 @@ def _load(
     progress: Progress | None,
     cache: NoteCache | None,
     walk: Walk | None,
+    task: WorkerTask | None = None,
 ) -> LoadedVault:
     if walk is None:
         walk = walk_vault(root)
     found_notes = [found for found in walk.files if is_markdown(found.rel)]
     workers = jobs or default_jobs()
     if cache is None:
-        notes = list(read_notes(found_notes, max_bytes=max_bytes, jobs=workers, progress=progress))
+        notes = list(
+            read_notes(found_notes, max_bytes=max_bytes, jobs=workers, progress=progress, task=task)
+        )
     else:
         notes = _through_cache(
-            cache, found_notes, max_bytes=max_bytes, jobs=workers, progress=progress
+            cache, found_notes, max_bytes=max_bytes, jobs=workers, progress=progress, task=task
         )
     entries = [FileEntry(found.rel, found.size, found.symlinked) for found in walk.files]
     index = VaultIndex.build(entries, notes)
@@ -347,6 +401,7 @@ def _through_cache(
     max_bytes: int,
     jobs: int,
     progress: Progress | None,
+    task: WorkerTask | None = None,
 ) -> list[Note]:
     """Cached notes where the file is unchanged; parse only the rest, then remember them."""
     by_path = {found.rel: found for found in found_notes}
@@ -366,7 +421,9 @@ def _through_cache(
 
     def fresh() -> Iterator[tuple[FileStamp, Note, bytes | None]]:
         # Rows are stored while the workers parse, so their blobs are never all held at once.
-        wired = read_notes_wired(to_parse, max_bytes=max_bytes, jobs=jobs, progress=progress)
+        wired = read_notes_wired(
+            to_parse, max_bytes=max_bytes, jobs=jobs, progress=progress, task=task
+        )
         for found, (note, blob) in zip(to_parse, wired, strict=True):
             parsed.append(note)
             if not found.placeholder:
