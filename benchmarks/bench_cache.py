@@ -6,7 +6,9 @@ Usage::
 
 For each size it generates a vault (benchmarks/generate_vault.py, seed 1; reused from
 /tmp/vp-bench-<size> when present), warms the OS page cache, and runs the whole
-`python -m vaultpartner audit VAULT --format json --output /dev/null` command:
+`python -m vaultpartner audit VAULT --format json --output /dev/null` command, in
+`--repeat` rounds (default 3; the median time is printed with the range, and the largest
+peak):
 
 - cold: a fresh state folder, so no vaultpartner cache (OS page cache warm);
 - cold, --no-cache: the same without reading or writing any cache;
@@ -83,9 +85,30 @@ def vault_for(size: int) -> Path:
     return path
 
 
+def one_round(vault: Path) -> dict[str, tuple[float, float]]:
+    """Each measurement once, from a fresh state folder: (seconds, peak MB) by label."""
+    with tempfile.TemporaryDirectory() as tmp:
+        state = Path(tmp) / "state"
+        found = {
+            "cold, --no-cache": audit(vault, Path(tmp) / "nocache", "--no-cache"),
+            "cold": audit(vault, state),
+            "warm": audit(vault, state),
+        }
+        found["one changed"] = one_changed(vault, state, recruiter=False)
+        audit(vault, state)  # the note put back: warm again before the next change
+        found["one recruiter changed"] = one_changed(vault, state, recruiter=True)
+        return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds per size; the median time (and the largest peak) is printed",
+    )
     args = parser.parse_args(argv)
     rows: list[tuple[str, str, str, str, str]] = []
     for size in (int(part) for part in args.sizes.split(",")):
@@ -93,26 +116,18 @@ def main(argv: list[str] | None = None) -> int:
         warm_cache(str(vault))
         floor, _ = best_of(floor_read, str(vault))
         walk, _ = best_of(stat_walk, str(vault))
-        with tempfile.TemporaryDirectory() as tmp:
-            state = Path(tmp) / "state"
-            nocache, rss_nocache = audit(vault, Path(tmp) / "nocache", "--no-cache")
-            cold, rss_cold = audit(vault, state)
-            warm, rss_warm = audit(vault, state)
-            changed, rss_changed = one_changed(vault, state, recruiter=False)
-            recruiter, rss_recruiter = one_changed(vault, state, recruiter=True)
-        for label, seconds, rss in (
-            ("cold, --no-cache", nocache, rss_nocache),
-            ("cold", cold, rss_cold),
-            ("warm", warm, rss_warm),
-            ("one changed", changed, rss_changed),
-            ("one recruiter changed", recruiter, rss_recruiter),
-        ):
+        rounds = [one_round(vault) for _ in range(max(1, args.repeat))]
+        for label in rounds[0]:
+            times = sorted(found[label][0] for found in rounds)
+            seconds = times[len(times) // 2]
+            rss = max(found[label][1] for found in rounds)
+            spread = f" [{times[0]:.2f}-{times[-1]:.2f}]" if len(times) > 1 else ""
             target = TARGETS.get((size, label))
             rss_target = RSS_TARGET_MB.get(size) if label.startswith("cold") else None
             rows.append(
                 (
                     f"{size:,} notes, {label}",
-                    f"{seconds:6.2f} s" + (f" (<= {target:g} s)" if target else ""),
+                    f"{seconds:6.2f} s{spread}" + (f" (<= {target:g} s)" if target else ""),
                     f"{rss:5.0f} MB" + (f" (<= {rss_target:g})" if rss_target else ""),
                     f"{seconds / floor:6.1f}x floor ({floor * 1000:.0f} ms)",
                     f"{seconds / walk:6.1f}x stat walk ({walk * 1000:.0f} ms)",
