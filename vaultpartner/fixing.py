@@ -200,7 +200,10 @@ def carry_forward(
     origins = _origins(detected.renames, known, now)
     headings: dict[str, Headings] = {}
     for path, record in now.files.items():
-        was = headings_before(before, origins.get(path, path))
+        origin = origins.get(path, path)
+        if before.files.get(origin) is record and origin not in before.pending_headings:
+            continue  # the record carried over as it was (build_snapshot): nothing changed
+        was = headings_before(before, origin)
         if record.headings is not None and was is not None and was != record.headings:
             headings[path] = was
     return Snapshot(now.files, renames, headings)

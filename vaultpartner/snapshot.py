@@ -378,8 +378,11 @@ def with_journal(snapshot: Snapshot, runs: Iterable[RunRecord]) -> Snapshot:
     now be any identity along its chain. A write whose outcome is unknown (the run was killed)
     may or may not have landed, which is why identities are added, never replaced.
     """
+    ordered = sorted(runs, key=lambda record: (record.started, record.run_id))
+    if not ordered:
+        return dataclasses.replace(snapshot, later_identities=_frozen({}))
     chains = {path: {r.identity} for path, r in snapshot.files.items() if r.identity}
-    for run in sorted(runs, key=lambda record: (record.started, record.run_id)):
+    for run in ordered:
         for _index, entry in run.applied():
             if entry.action != "write" or entry.old_hash is None or entry.new_hash is None:
                 continue

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 
 from vaultpartner.cache import FileStamp, NoteCache
@@ -64,15 +65,19 @@ def walk_vault(root: Path) -> Walk:
     walk = Walk()
     real_root = os.path.realpath(root)
     _walk_folder(str(root), "", False, {real_root}, real_root, walk)
-    walk.files.sort(key=lambda found: found.rel)
+    walk.files.sort(key=_BY_REL)
     return walk
+
+
+_BY_REL = attrgetter("rel")
+_BY_NAME = attrgetter("name")
 
 
 def _walk_folder(
     folder: str, rel: str, symlinked: bool, ancestors: set[str], real_root: str, walk: Walk
 ) -> None:
     try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        entries = sorted(os.scandir(folder), key=_BY_NAME)
     except OSError as exc:
         log.warning("cannot list %s: %s", rel or ".", exc.strerror or exc)
         return

@@ -12,6 +12,7 @@ from __future__ import annotations
 import marshal
 import pickle
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from vaultpartner.headings import Heading
@@ -27,7 +28,7 @@ from vaultpartner.note import (
 
 _MARSHAL, _PICKLE = b"M", b"P"
 # tuple.__new__ builds a NamedTuple from its field tuple without a Python-level __new__.
-_new: Any = tuple.__new__
+_as_heading: Any = partial(tuple.__new__, Heading)
 
 
 def note_to_wire(note: Note) -> tuple[Any, ...]:
@@ -74,10 +75,10 @@ def note_from_wire(wire: Sequence[Any]) -> Note:
         body_start=body_start,
         body_line=body_line,
         links=LinkList(links, count) if count else EMPTY_LINKS,
-        headings=tuple(_new(Heading, heading) for heading in headings),
+        headings=tuple(map(_as_heading, headings)) if headings else (),
         block_ids=frozenset(block_ids) if block_ids else NO_BLOCK_IDS,
-        aliases=tuple(aliases),
-        tags=tuple(tags),
+        aliases=aliases if type(aliases) is tuple else tuple(aliases),
+        tags=tags if type(tags) is tuple else tuple(tags),
         unreadable=None if unreadable is None else Unreadable(*unreadable),
         confidential=confidential,
     )

@@ -56,28 +56,39 @@ _VaultLoader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+012345
 _VaultLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
 
 
-def _construct_int(loader: _VaultLoader, node: yaml.ScalarNode) -> int:
-    """js-yaml 4 integers: 0b/0o/0x prefixes, otherwise decimal (`0123` is 123), `_` ignored."""
-    text = str(loader.construct_scalar(node)).replace("_", "")
+def _int_of(value: str) -> int:
+    """js-yaml 4 integers: 0b/0o/0x prefixes, otherwise decimal (`0123` is 123), `_` ignored.
+    ValueError when the text is none."""
+    text = value.replace("_", "")
     sign = -1 if text.startswith("-") else 1
     digits = text.lstrip("+-")
     base = {"0b": 2, "0o": 8, "0x": 16}.get(digits[:2].lower(), 10)
+    return sign * int(digits[2:] if base != 10 else digits, base)
+
+
+def _float_of(value: str) -> float:
+    text = value.replace("_", "").lower()
+    special = {".inf": "inf", "+.inf": "inf", "-.inf": "-inf", ".nan": "nan"}
+    return float(special.get(text, text))
+
+
+def _construct_int(loader: _VaultLoader, node: yaml.ScalarNode) -> int:
+    text = str(loader.construct_scalar(node))
     try:
-        return sign * int(digits[2:] if base != 10 else digits, base)
+        return _int_of(text)
     except ValueError:
         raise yaml.constructor.ConstructorError(
-            None, None, f"invalid integer {text!r}", node.start_mark
+            None, None, f"invalid integer {text.replace('_', '')!r}", node.start_mark
         ) from None
 
 
 def _construct_float(loader: _VaultLoader, node: yaml.ScalarNode) -> float:
-    text = str(loader.construct_scalar(node)).replace("_", "").lower()
-    special = {".inf": "inf", "+.inf": "inf", "-.inf": "-inf", ".nan": "nan"}
+    text = str(loader.construct_scalar(node))
     try:
-        return float(special.get(text, text))
+        return _float_of(text)
     except ValueError:
         raise yaml.constructor.ConstructorError(
-            None, None, f"invalid number {text!r}", node.start_mark
+            None, None, f"invalid number {text.replace('_', '').lower()!r}", node.start_mark
         ) from None
 
 
@@ -135,6 +146,17 @@ def find_frontmatter(text: str, start: int = 0) -> FrontmatterBlock | None:
 
 def parse_yaml(text: str, block: FrontmatterBlock) -> ParsedYaml:
     """Load the frontmatter YAML; errors come back with their 1-based note line."""
+    source = text[block.yaml_start : block.yaml_end]
+    if len(source) > MAX_FRONTMATTER_CHARS:
+        return ParsedYaml(None, (), "frontmatter is larger than 1,000,000 characters", 1)
+    if not source.strip():
+        return ParsedYaml({}, (), None, None)
+    simple = parse_simple_yaml(text, block)
+    return simple if simple is not None else parse_yaml_with_loader(text, block)
+
+
+def parse_yaml_with_loader(text: str, block: FrontmatterBlock) -> ParsedYaml:
+    """parse_yaml by the YAML loader alone (parse_simple_yaml's reference)."""
     source = text[block.yaml_start : block.yaml_end]
     if len(source) > MAX_FRONTMATTER_CHARS:
         return ParsedYaml(None, (), "frontmatter is larger than 1,000,000 characters", 1)
@@ -220,3 +242,135 @@ def _check_duplicate_keys(node: yaml.MappingNode) -> None:
                 None, None, f"duplicate key {key_node.value!r}", key_node.start_mark
             )
         seen.add(key_node.value)
+
+
+# --- the common case without PyYAML's Python-level constructor --------------------------------
+#
+# Most frontmatter is `key: value` lines and `- item` lists of single-line scalars. Those are
+# read here directly, with the loader's own resolver table, into exactly what the loader gives
+# (a property test compares the two); anything else (nesting, flow collections, comments,
+# anchors, escapes, multi-line scalars, odd characters) returns None and goes to the loader.
+# The loader's constructor is pure Python and was an eighth of parsing a note.
+
+_SIMPLE_KEY = re.compile(r"([^\W\d][\w-]*):(?: (.*))?$")
+_SIMPLE_ITEM = re.compile(r"( *)- (.*)$")
+# Characters outside what the fast path reads (YAML's non-printables, line breaks other than
+# \n, tabs, the byte-order mark): their rules differ between corner cases, so the loader reads them.
+_UNSIMPLE_CHAR = re.compile(
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+_PLAIN_FIRST_UNSAFE = frozenset("-?:,[]{}#&*!|>'\"%@` ")
+_STR = "tag:yaml.org,2002:str"
+_TAG_NULL = "tag:yaml.org,2002:null"
+_TAG_BOOL = "tag:yaml.org,2002:bool"
+_TAG_INT = "tag:yaml.org,2002:int"
+_TAG_FLOAT = "tag:yaml.org,2002:float"
+
+
+def _plain_tag(value: str) -> str:
+    """The tag the loader resolves a plain scalar to (Resolver.resolve, with its table)."""
+    table = _VaultLoader.yaml_implicit_resolvers
+    resolvers = table.get(value[0] if value else "", []) + table.get(None, [])
+    for tag, regexp in resolvers:
+        if regexp.match(value):
+            return str(tag)
+    return _STR
+
+
+class _NotSimple(Exception):
+    pass
+
+
+def _scalar(raw: str) -> tuple[Any, str | None, str]:
+    """(value, style, tag) of one single-line scalar as written; _NotSimple otherwise."""
+    if not raw:
+        raise _NotSimple
+    first = raw[0]
+    if first in "\"'":
+        if len(raw) < 2 or raw[-1] != first or first in raw[1:-1] or "\\" in raw:
+            raise _NotSimple
+        return raw[1:-1], first, _STR
+    if first in _PLAIN_FIRST_UNSAFE or raw[-1] in " :" or ": " in raw or " #" in raw:
+        raise _NotSimple
+    tag = _plain_tag(raw)
+    if tag == _STR:
+        return raw, None, tag
+    if tag == _TAG_NULL:
+        return None, None, tag
+    if tag == _TAG_BOOL:
+        return raw.lower() == "true", None, tag
+    try:
+        if tag == _TAG_INT:
+            return _int_of(raw), None, tag
+        if tag == _TAG_FLOAT:
+            return _float_of(raw), None, tag
+    except ValueError:
+        raise _NotSimple from None  # the loader's error message
+    raise _NotSimple  # merge keys, `=`, anything else
+
+
+def parse_simple_yaml(text: str, block: FrontmatterBlock) -> ParsedYaml | None:
+    """The frontmatter read without the loader when it is simple (see above), else None."""
+    source = text[block.yaml_start : block.yaml_end]
+    if _UNSIMPLE_CHAR.search(source):
+        return None
+    try:
+        return _read_simple(text, source, block.yaml_start)
+    except _NotSimple:
+        return None
+
+
+def _read_simple(text: str, source: str, offset: int) -> ParsedYaml:
+    data: dict[str, Any] = {}
+    strings: list[ScalarString] = []
+    lines = source.split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the text before the closing fence ends its last line
+    position = 0  # of the current line in `source`
+    row = 0
+    items: list[Any] | None = None  # the list of the key before, while its items follow
+    indent: int | None = None
+    key = ""
+
+    first_line = _line_of(text, offset)
+
+    def record(value: str, style: str | None, path: str, column: int, length: int) -> None:
+        at = offset + position + column
+        strings.append(
+            ScalarString(path, value, at, at + length, style, first_line + row, column + 1)
+        )
+
+    while row < len(lines):
+        line = lines[row]
+        item = _SIMPLE_ITEM.match(line) if items is not None else None
+        if item is not None and (indent is None or len(item.group(1)) == indent):
+            assert items is not None
+            indent = len(item.group(1))
+            raw = item.group(2)
+            value, style, tag = _scalar(raw)
+            if tag == _STR:
+                record(value, style, f"{key}.{len(items)}", indent + 2, len(raw))
+            items.append(value)
+        else:
+            found = _SIMPLE_KEY.match(line)
+            if found is None or line != line.rstrip(" "):
+                raise _NotSimple
+            key = found.group(1)
+            if key in data or _plain_tag(key) != _STR:
+                raise _NotSimple  # a duplicate (the loader's error) or a key of another type
+            raw = found.group(2)
+            items, indent = None, None
+            if raw is None:
+                data[key] = None  # unless items follow
+                if row + 1 < len(lines) and _SIMPLE_ITEM.match(lines[row + 1]):
+                    items = data[key] = []
+            else:
+                value, style, tag = _scalar(raw)
+                if tag == _STR:
+                    record(value, style, key, len(key) + 2, len(raw))
+                data[key] = value
+        position += len(line) + 1
+        row += 1
+    if not data or len(lines) > MAX_YAML_NODES // 2:
+        raise _NotSimple  # the loader's limit on values is counted by the loader
+    return ParsedYaml(data, tuple(strings), None, None)
