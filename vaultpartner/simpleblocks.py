@@ -1,6 +1,7 @@
-"""A fast path for the block structure of plain notes: prose, lists, quotes, ATX headings.
+"""A fast path for the block structure of plain notes: prose, lists, quotes, ATX headings,
+and fenced code blocks that start at the margin.
 
-Most notes have no code blocks, HTML, math blocks, setext headings or deep indentation. For
+Most notes have no indented code, HTML, math blocks, setext headings or deep indentation. For
 those, the inline-content blocks markdown-it would report can be read off the lines directly,
 which is several times faster. Anything that is not plainly such a note returns None and goes
 through markdown-it; tests/test_simpleblocks.py checks that both give the same links,
@@ -13,7 +14,7 @@ import re
 
 from vaultpartner.blocks import InlineBlock
 
-_NOT_SIMPLE_TEXT = ("```", "~~~", "$$", "\r")  # fences, math blocks, CR line breaks
+_NOT_SIMPLE_TEXT = ("$$", "\r")  # math blocks, CR line breaks
 # Line starts that need the full parser. Searched as "\n" + body: a pattern that starts with
 # a literal newline lets the regex engine jump between lines instead of trying every position.
 _NOT_SIMPLE_LINE = re.compile(
@@ -37,16 +38,72 @@ def _needs_full_parser(body: str) -> bool:
     )
 
 
+# An opening fence at the margin: backticks (an info string without backticks) or tildes.
+_FENCE_OPEN = re.compile(r"(`{3,})[^`]*$|(~{3,}).*$")
+
+
+def _code_lines(lines: list[str]) -> set[int] | None:
+    """Line numbers inside fenced code blocks (fences included), when every fence is one we
+    model: it starts at the margin, and so does its closing fence. None otherwise."""
+    code: set[int] = set()
+    fence: str | None = None  # the opening fence's run of backticks or tildes
+    for number, line in enumerate(lines):
+        if fence is not None:
+            code.add(number)
+            bare = line.rstrip(" \t")
+            if bare.startswith(fence) and bare == fence[0] * len(bare):
+                fence = None  # closed (a longer run closes too)
+            elif line.startswith(" ") and line.lstrip(" ").startswith(fence[0] * 3):
+                return None  # maybe an indented closing fence
+            continue
+        if "```" in line or "~~~" in line:
+            opening = _FENCE_OPEN.match(line)
+            if opening is None:
+                return None  # a fence marker elsewhere (indented, quoted, inline code)
+            fence = opening.group(1) or opening.group(2)
+            code.add(number)
+    return code
+
+
 _HEADING = re.compile(r"(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _LIST_ITEM = re.compile(r"[ ]*(?:[-+*]|(\d{1,9})[.)])(?:[ \t]|$)")
 
 
+def _simple_code_lines(body: str, lines: list[str]) -> set[int] | None:
+    """The lines of fenced code blocks (none: an empty set), or None when the note is not
+    plain enough for this fast path."""
+    if "```" not in body and "~~~" not in body:
+        return None if _needs_full_parser(body) else set()
+    code = _code_lines(lines)
+    if code is None:
+        return None
+    # What code blocks hold never sends a note to markdown-it: only the rest is checked.
+    rest = "\n".join("" if number in code else line for number, line in enumerate(lines))
+    return None if _needs_full_parser(rest) else code
+
+
 def simple_inline_blocks(body: str) -> list[InlineBlock] | None:
     """The inline blocks of a plain note, or None when markdown-it must decide."""
-    if _needs_full_parser(body):
-        return None
-    blocks: list[InlineBlock] = []
     lines = body.split("\n")
+    code = _simple_code_lines(body, lines)
+    if code is None:
+        return None
+    # A fence at the margin ends every paragraph, list and quote: the text between code
+    # blocks is read piece by piece, each from a fresh start.
+    blocks: list[InlineBlock] = []
+    first = 0
+    for number in sorted(code):
+        if number > first:
+            blocks.extend(_plain_blocks(lines, first, number))
+        first = number + 1
+    if first < len(lines):
+        blocks.extend(_plain_blocks(lines, first, len(lines)))
+    return blocks
+
+
+def _plain_blocks(lines: list[str], first_line: int, end_line: int) -> list[InlineBlock]:
+    """The inline blocks of lines[first_line:end_line], text without code blocks."""
+    blocks: list[InlineBlock] = []
     start = -1
     block_depth = 0  # blockquote depth of the paragraph being read
     in_list = False  # the text so far belongs to a list, where any item starts a new one
@@ -57,7 +114,8 @@ def simple_inline_blocks(body: str) -> list[InlineBlock] | None:
             blocks.append(InlineBlock(start, end, 0, "\n".join(lines[start:end])))
             start = -1
 
-    for number, line in enumerate(lines):
+    for number in range(first_line, end_line):
+        line = lines[number]
         first = line[:1]
         if first and first not in _SPECIAL_STARTS and not first.isspace():
             # Most lines are plain text: no quote, heading or list marker to look for.
@@ -88,7 +146,7 @@ def simple_inline_blocks(body: str) -> list[InlineBlock] | None:
                 in_list = True
             elif not line.startswith(" "):
                 in_list = False
-    close(len(lines))
+    close(end_line)
     return blocks
 
 
