@@ -81,3 +81,47 @@ def test_the_common_frontmatter_takes_the_fast_path() -> None:
     assert simple == loader
     simple, _ = _both("tags: [a, b]\n")  # a flow list: the loader's
     assert simple is None
+
+
+def _loader_tag(value: str) -> str:
+    from vaultpartner.yamlload import implicit_resolvers
+
+    table = implicit_resolvers()
+    for tag, regexp in table.get(value[0] if value else "", []) + table.get(None, []):
+        if regexp.match(value):  # type: ignore[attr-defined]
+            return tag
+    return "tag:yaml.org,2002:str"
+
+
+PLAIN = [
+    "", "~", "null", "Null", "NULL", "nULL", "<<", "=", "!", "&", "*", "true", "TRUE", "tRUE",
+    "yes", "on", "0", "-0", "0123", "0o17", "0b2", "0x1F", "1_000", "1:20", "1.5", "1.", ".5",
+    "-.inf", ".NaN", "1e3", "1.0e+3", "2026-05-01", "2026-05-01 10:00", "+7", "+", "-", ".",
+    "_1", "1_", "abc",
+]  # fmt: skip
+
+
+@settings(max_examples=500, derandomize=True)
+@given(
+    st.one_of(
+        st.sampled_from(PLAIN),
+        st.text(alphabet="0123456789+-._:eExXoObBinfaNtrusl~<=!&* ", max_size=8),
+    )
+)
+def test_the_fast_paths_resolver_table_is_the_loaders(value: str) -> None:
+    from vaultpartner.yamlfm import _plain_tag
+
+    assert _plain_tag(value) == _loader_tag(value)
+
+
+def test_an_audit_reading_only_simple_frontmatter_does_not_import_pyyaml() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from vaultpartner.note import parse_note;"
+        "parse_note('a.md', b'---\\ntags:\\n  - x\\nname: A\\n---\\n# T\\n');"
+        "print('yaml' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

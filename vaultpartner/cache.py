@@ -36,7 +36,7 @@ _DOUBT_NS = 2_000_000_000
 # Up to this many hits are read one by one; more, in one pass over the table.
 _FEW = 64
 _PARSER_MODULES = (
-    "note.py", "scan.py", "blocks.py", "simpleblocks.py", "yamlfm.py", "linktext.py",
+    "note.py", "scan.py", "blocks.py", "simpleblocks.py", "yamlfm.py", "yamlload.py", "linktext.py",
     "headings.py", "wire.py", "paths.py",
 )  # fmt: skip
 

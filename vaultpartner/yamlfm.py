@@ -1,62 +1,38 @@
-"""Frontmatter: where it is (Obsidian's rule) and what its YAML says. The only PyYAML user.
+"""Frontmatter: where it is (Obsidian's rule) and what its YAML says.
 
 Obsidian reads YAML with a YAML 1.2 loader: only true/false are booleans and dates stay
-text, and a duplicated key makes the whole block invalid. The loader below follows that, so
-`country: NO` stays a string and `last_contact: 2026-11-05` stays "2026-11-05".
+text, and a duplicated key makes the whole block invalid. Common frontmatter is read here
+directly; the rest by the YAML loader in yamlload (imported only then), which follows the
+same rules, so `country: NO` stays a string and `last_contact: 2026-11-05` stays
+"2026-11-05".
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-
-import yaml
-
-try:  # libyaml is ~6x faster; fall back to the pure-Python parser where it is missing
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 _OPEN = re.compile(r"---[ \t]*(\r\n|\r|\n)")
 _CLOSE = re.compile(r"^---[ \t]*(?:\r\n|\n|\Z)", re.MULTILINE)
 MAX_FRONTMATTER_CHARS = 1_000_000
 MAX_YAML_NODES = 50_000
 
-
-class _VaultLoader(_BaseLoader):
-    """Safe loader with YAML 1.2 booleans, dates kept as text and duplicate keys refused."""
-
-
-# YAML 1.1 types Obsidian's YAML 1.2 loader (js-yaml 4) does not have: yes/no/on/off booleans,
-# timestamps, sexagesimal numbers (`1:20` -> 80) and 0-prefixed octal (`0123` -> 83).
-_REPLACED_TAGS = frozenset(
-    "tag:yaml.org,2002:" + name for name in ("timestamp", "bool", "int", "float")
-)
-_VaultLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _REPLACED_TAGS]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-}
-_VaultLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-_INT = re.compile(
+# The scalars Obsidian's loader (js-yaml 4, YAML 1.2 core schema) reads as booleans, integers
+# and floats; yamlload's loader resolves with these same patterns.
+BOOL_VALUES = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+INT_VALUES = re.compile(
     r"^[-+]?(?:0b[01_]*[01]|0o[0-7_]*[0-7]|0x[0-9a-fA-F_]*[0-9a-fA-F]|[0-9](?:[0-9_]*[0-9])?)$"
 )
-_FLOAT = re.compile(
+FLOAT_VALUES = re.compile(
     r"^(?!.*_$)(?:[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?"
     r"|\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
     r"|[-+]?\.(?:inf|Inf|INF)"
     r"|\.(?:nan|NaN|NAN))$"
 )
-_VaultLoader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
-_VaultLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
 
 
-def _int_of(value: str) -> int:
+def int_of(value: str) -> int:
     """js-yaml 4 integers: 0b/0o/0x prefixes, otherwise decimal (`0123` is 123), `_` ignored.
     ValueError when the text is none."""
     text = value.replace("_", "")
@@ -66,34 +42,10 @@ def _int_of(value: str) -> int:
     return sign * int(digits[2:] if base != 10 else digits, base)
 
 
-def _float_of(value: str) -> float:
+def float_of(value: str) -> float:
     text = value.replace("_", "").lower()
     special = {".inf": "inf", "+.inf": "inf", "-.inf": "-inf", ".nan": "nan"}
     return float(special.get(text, text))
-
-
-def _construct_int(loader: _VaultLoader, node: yaml.ScalarNode) -> int:
-    text = str(loader.construct_scalar(node))
-    try:
-        return _int_of(text)
-    except ValueError:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"invalid integer {text.replace('_', '')!r}", node.start_mark
-        ) from None
-
-
-def _construct_float(loader: _VaultLoader, node: yaml.ScalarNode) -> float:
-    text = str(loader.construct_scalar(node))
-    try:
-        return _float_of(text)
-    except ValueError:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"invalid number {text.replace('_', '').lower()!r}", node.start_mark
-        ) from None
-
-
-_VaultLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-_VaultLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,91 +109,13 @@ def parse_yaml(text: str, block: FrontmatterBlock) -> ParsedYaml:
 
 def parse_yaml_with_loader(text: str, block: FrontmatterBlock) -> ParsedYaml:
     """parse_yaml by the YAML loader alone (parse_simple_yaml's reference)."""
-    source = text[block.yaml_start : block.yaml_end]
-    if len(source) > MAX_FRONTMATTER_CHARS:
-        return ParsedYaml(None, (), "frontmatter is larger than 1,000,000 characters", 1)
-    if not source.strip():
-        return ParsedYaml({}, (), None, None)
-    loader = _VaultLoader(source)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return ParsedYaml({}, (), None, None)
-        if not isinstance(node, yaml.MappingNode):
-            return ParsedYaml(None, (), "frontmatter is not a list of `key: value` properties", 2)
-        strings = tuple(_strings(node, block.yaml_start, text))
-        data = loader.construct_document(node)
-    except _TooLarge as exc:
-        return ParsedYaml(None, (), str(exc), None)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = None if mark is None else mark.line + block.yaml_first_line
-        problem = exc.problem or exc.context or "invalid YAML"
-        return ParsedYaml(None, (), f"invalid YAML: {problem}", line)
-    except yaml.YAMLError as exc:
-        return ParsedYaml(None, (), f"invalid YAML: {exc}", None)
-    finally:
-        loader.dispose()
-    if not isinstance(data, dict):
-        return ParsedYaml(None, (), "frontmatter is not a list of `key: value` properties", 2)
-    return ParsedYaml(data, strings, None, None)
+    from vaultpartner.yamlload import parse_yaml_with_loader as load
+
+    return load(text, block)
 
 
-class _TooLarge(Exception):
-    pass
-
-
-def _strings(root: yaml.MappingNode, offset: int, text: str) -> Iterator[ScalarString]:
-    """Walk the node graph once (aliases share nodes, so a YAML bomb stays small here)."""
-    seen: set[int] = set()
-    stack: list[tuple[yaml.Node, str]] = [(root, "")]
-    count = 0
-    while stack:
-        node, key = stack.pop()
-        count += 1
-        if count > MAX_YAML_NODES:
-            raise _TooLarge(f"frontmatter has more than {MAX_YAML_NODES} values (YAML aliases?)")
-        if isinstance(node, yaml.MappingNode):
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            _check_duplicate_keys(node)
-            for key_node, value_node in reversed(node.value):
-                name = str(key_node.value)
-                stack.append((value_node, f"{key}.{name}" if key else name))
-        elif isinstance(node, yaml.SequenceNode):
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            for index in range(len(node.value) - 1, -1, -1):
-                stack.append((node.value[index], f"{key}.{index}" if key else str(index)))
-        elif isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
-            start = offset + node.start_mark.index
-            yield ScalarString(
-                key=key,
-                value=node.value,
-                start=start,
-                end=offset + node.end_mark.index,
-                style=node.style or None,
-                line=_line_of(text, start),
-                column=start - (text.rfind("\n", 0, start) + 1) + 1,
-            )
-
-
-def _line_of(text: str, offset: int) -> int:
+def line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
-
-
-def _check_duplicate_keys(node: yaml.MappingNode) -> None:
-    seen: set[str] = set()
-    for key_node, _ in node.value:
-        if not isinstance(key_node, yaml.ScalarNode):
-            continue
-        if key_node.value in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key_node.value!r}", key_node.start_mark
-            )
-        seen.add(key_node.value)
 
 
 # --- the common case without PyYAML's Python-level constructor --------------------------------
@@ -254,11 +128,6 @@ def _check_duplicate_keys(node: yaml.MappingNode) -> None:
 
 _SIMPLE_KEY = re.compile(r"([^\W\d][\w-]*):(?: (.*))?$")
 _SIMPLE_ITEM = re.compile(r"( *)- (.*)$")
-# Characters outside what the fast path reads (YAML's non-printables, line breaks other than
-# \n, tabs, the byte-order mark): their rules differ between corner cases, so the loader reads them.
-_UNSIMPLE_CHAR = re.compile(
-    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
 _PLAIN_FIRST_UNSAFE = frozenset("-?:,[]{}#&*!|>'\"%@` ")
 _STR = "tag:yaml.org,2002:str"
 _TAG_NULL = "tag:yaml.org,2002:null"
@@ -267,13 +136,33 @@ _TAG_INT = "tag:yaml.org,2002:int"
 _TAG_FLOAT = "tag:yaml.org,2002:float"
 
 
+def _resolvers() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    """The loader's implicit resolvers by first character, in its order: what PyYAML's
+    Resolver keeps of its own (merge, null, value, yaml) and then ours (bool, int, float).
+    tests/test_yaml_simple.py checks this table against the loader's."""
+    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for tag, regexp, firsts in (
+        ("merge", re.compile(r"^(?:<<)$"), "<"),
+        ("null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]),
+        ("value", re.compile(r"^(?:=)$"), "="),
+        ("yaml", re.compile(r"^(?:!|&|\*)$"), "!&*"),
+        ("bool", BOOL_VALUES, "tTfF"),
+        ("int", INT_VALUES, "-+0123456789"),
+        ("float", FLOAT_VALUES, "-+0123456789."),
+    ):
+        for first in firsts:
+            table.setdefault(first, []).append(("tag:yaml.org,2002:" + tag, regexp))
+    return table
+
+
+RESOLVERS = _resolvers()
+
+
 def _plain_tag(value: str) -> str:
     """The tag the loader resolves a plain scalar to (Resolver.resolve, with its table)."""
-    table = _VaultLoader.yaml_implicit_resolvers
-    resolvers = table.get(value[0] if value else "", []) + table.get(None, [])
-    for tag, regexp in resolvers:
+    for tag, regexp in RESOLVERS.get(value[0] if value else "", ()):
         if regexp.match(value):
-            return str(tag)
+            return tag
     return _STR
 
 
@@ -301,9 +190,9 @@ def _scalar(raw: str) -> tuple[Any, str | None, str]:
         return raw.lower() == "true", None, tag
     try:
         if tag == _TAG_INT:
-            return _int_of(raw), None, tag
+            return int_of(raw), None, tag
         if tag == _TAG_FLOAT:
-            return _float_of(raw), None, tag
+            return float_of(raw), None, tag
     except ValueError:
         raise _NotSimple from None  # the loader's error message
     raise _NotSimple  # merge keys, `=`, anything else
@@ -312,8 +201,6 @@ def _scalar(raw: str) -> tuple[Any, str | None, str]:
 def parse_simple_yaml(text: str, block: FrontmatterBlock) -> ParsedYaml | None:
     """The frontmatter read without the loader when it is simple (see above), else None."""
     source = text[block.yaml_start : block.yaml_end]
-    if _UNSIMPLE_CHAR.search(source):
-        return None
     try:
         return _read_simple(text, source, block.yaml_start)
     except _NotSimple:
@@ -332,7 +219,7 @@ def _read_simple(text: str, source: str, offset: int) -> ParsedYaml:
     indent: int | None = None
     key = ""
 
-    first_line = _line_of(text, offset)
+    first_line = line_of(text, offset)
 
     def record(value: str, style: str | None, path: str, column: int, length: int) -> None:
         at = offset + position + column
@@ -342,6 +229,10 @@ def _read_simple(text: str, source: str, offset: int) -> ParsedYaml:
 
     while row < len(lines):
         line = lines[row]
+        if not line.isprintable():
+            # Tabs, other line breaks, the byte-order mark, controls, non-breaking and other
+            # special spaces: the loader's rules for them have corner cases; it reads them.
+            raise _NotSimple
         item = _SIMPLE_ITEM.match(line) if items is not None else None
         if item is not None and (indent is None or len(item.group(1)) == indent):
             assert items is not None
