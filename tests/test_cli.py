@@ -296,3 +296,30 @@ def test_python_dash_m_version() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == f"vaultpartner, version {__version__}"
+
+
+def test_the_program_leaves_at_once_with_everything_written(tmp_path: Path) -> None:
+    """`python -m vaultpartner` ends with os._exit (see cli.run): output on stdout, in a file
+    and the state folder must be complete, and the exit code the command's."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    vault = tmp_path / "vault"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "vaultpartner" / "sample_vault", vault)
+    state = tmp_path / "state"
+    base = [sys.executable, "-m", "vaultpartner", "--state-dir", str(state), "audit", str(vault)]
+    piped = subprocess.run([*base, "--format", "json"], capture_output=True, text=True)
+    assert piped.returncode == 1, piped.stderr  # the sample vault has an error on purpose
+    assert json.loads(piped.stdout)["stats"]["errors"] >= 1
+    report = tmp_path / "report.json"
+    again = subprocess.run([*base, "--format", "json", "-o", str(report)], capture_output=True)
+    assert again.returncode == 1
+    assert json.loads(report.read_text(encoding="utf-8")) == json.loads(piped.stdout)
+    assert any(p.name == "snapshot.bin" for p in state.rglob("*"))
+    missing = subprocess.run(
+        [*base[:-1], str(tmp_path / "nowhere")], capture_output=True, text=True
+    )
+    assert missing.returncode == 2
+    assert "does not exist" in missing.stderr

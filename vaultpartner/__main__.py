@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from vaultpartner.cli import main
+from vaultpartner.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 findings at or above --fail-on, files skipped, or chang
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -683,11 +684,33 @@ def new_recruiter(ctx: click.Context, vault: Path, name: str) -> None:
     sys.exit(partnercmds.run_new_recruiter(session, name, today=dt.date.today()))
 
 
-def run() -> None:  # pragma: no cover - console-script shim
+_ = EXIT_USAGE
+
+
+def run() -> None:
+    """The `vaultpartner` program: main(), then straight out of the process.
+
+    A command that loaded a large vault would otherwise spend its last tens of milliseconds
+    freeing every object it built (10,000 notes: 25 ms, a twentieth of an audit after a small
+    change). Everything the command writes is closed or flushed by then; only the streams
+    and logging remain, flushed here. Tests call main() and are not affected.
+    """
     try:
         main()
+    except SystemExit as leaving:
+        # Still inside the handler: the traceback keeps the command's frames (and the vault
+        # they hold) alive, so nothing is freed on the way out.
+        code = leaving.code
+        if isinstance(code, str):
+            sys.stderr.write(code + "\n")
+        _leave(code if isinstance(code, int) else 0 if code is None else 1)
     except KeyboardInterrupt:
-        sys.exit(EXIT_INTERRUPTED)
+        _leave(EXIT_INTERRUPTED)
 
 
-_ = EXIT_USAGE
+def _leave(code: int) -> None:
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code)
