@@ -127,20 +127,35 @@ TEXTS = [
     "---\ngenerated_by: vaultpartner\nvaultpartner: report\n---\n[[A]] [[B]]\n",
 ]
 NAMES = ["A.md", "B.md", "C.md", "sub/A.md", "Templates/B.md"]
+OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["edit", "rename", "delete", "create"]),
+        st.integers(0, len(NAMES) - 1),
+        st.integers(0, len(TEXTS) - 1),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+def apply(files: dict[str, str], kind: str, which: int, text: int) -> None:
+    """One edit, rename, deletion or creation of the vault `files`."""
+    name = NAMES[which]
+    present = sorted(files)
+    if kind == "edit" and present:
+        files[present[which % len(present)]] = TEXTS[text]
+    elif kind == "rename" and present:
+        old = present[which % len(present)]
+        if name not in files:
+            files[name] = files.pop(old)
+    elif kind == "delete" and present:
+        files.pop(present[which % len(present)])
+    else:
+        files[name] = TEXTS[text]
 
 
 @settings(max_examples=60, derandomize=True, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(["edit", "rename", "delete", "create"]),
-            st.integers(0, len(NAMES) - 1),
-            st.integers(0, len(TEXTS) - 1),
-        ),
-        min_size=1,
-        max_size=10,
-    )
-)
+@given(OPERATIONS)
 def test_a_carried_memo_always_gives_a_fresh_audits_findings(
     ops: list[tuple[str, int, int]],
 ) -> None:
@@ -148,18 +163,7 @@ def test_a_carried_memo_always_gives_a_fresh_audits_findings(
     memo = AuditMemo("ctx")
     audited(files, memo)
     for kind, which, text in ops:
-        name = NAMES[which]
-        present = sorted(files)
-        if kind == "edit" and present:
-            files[present[which % len(present)]] = TEXTS[text]
-        elif kind == "rename" and present:
-            old = present[which % len(present)]
-            if name not in files:
-                files[name] = files.pop(old)
-        elif kind == "delete" and present:
-            files.pop(present[which % len(present)])
-        else:
-            files[name] = TEXTS[text]
+        apply(files, kind, which, text)
         assert audited(files, memo) == audited(files, None)
 
 
@@ -172,17 +176,7 @@ def _stored(memo: AuditMemo, rows: dict[str, bytes], files: tuple[str, ...]) -> 
 
 
 @settings(max_examples=60, derandomize=True, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(["edit", "rename", "delete", "create"]),
-            st.integers(0, len(NAMES) - 1),
-            st.integers(0, len(TEXTS) - 1),
-        ),
-        min_size=1,
-        max_size=10,
-    )
-)
+@given(OPERATIONS)
 def test_a_memo_stored_change_by_change_always_gives_a_fresh_audits_findings(
     ops: list[tuple[str, int, int]],
 ) -> None:
@@ -191,16 +185,7 @@ def test_a_memo_stored_change_by_change_always_gives_a_fresh_audits_findings(
     audited(files, memo)
     rows = _stored(memo, {}, layout(files))
     for kind, which, text in ops:
-        present = sorted(files)
-        target = present[which % len(present)] if present else NAMES[which]
-        if kind == "edit" and present:
-            files[target] = TEXTS[text]
-        elif kind == "delete" and present:
-            files.pop(target)
-        elif kind == "rename" and present and NAMES[which] not in files:
-            files[NAMES[which]] = files.pop(target)
-        else:
-            files[NAMES[which]] = TEXTS[text]
+        apply(files, kind, which, text)
         # Decoded with the files of the run that reads it, as the shell does: stored with
         # another layout, its entries may decode to nonsense, but they are never used.
         loaded = decode_memo(memo.key, rows, "ctx", layout(files))

@@ -77,6 +77,16 @@ def test_audit_saves_the_snapshot_outside_the_vault(tmp_path: Path) -> None:
     assert set(loaded.files) == set(FILES)
 
 
+def _assert_ignored(
+    state: Path, vault: Path, content: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    (state / SNAPSHOT_FILE).write_bytes(content)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert load_snapshot(state, vault) is None
+    assert "ignoring the index snapshot" in caplog.text
+
+
 def _saved(tmp_path: Path) -> tuple[Path, Path, bytes]:
     vault = make_vault(tmp_path / "v", FILES)
     state = tmp_path / "state"
@@ -90,10 +100,7 @@ def test_a_truncated_snapshot_is_ignored_with_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, cut: int
 ) -> None:
     vault, state, data = _saved(tmp_path)
-    (state / SNAPSHOT_FILE).write_bytes(data[:cut])
-    with caplog.at_level(logging.WARNING):
-        assert load_snapshot(state, vault) is None
-    assert "ignoring the index snapshot" in caplog.text
+    _assert_ignored(state, vault, data[:cut], caplog)
 
 
 def test_a_snapshot_with_one_flipped_byte_is_ignored(
@@ -162,10 +169,7 @@ def test_damaged_snapshot_is_ignored_with_a_warning(
     vault = make_vault(tmp_path / "v", FILES)
     state = tmp_path / "state"
     state.mkdir()
-    (state / SNAPSHOT_FILE).write_bytes(content)
-    with caplog.at_level(logging.WARNING):
-        assert load_snapshot(state, vault) is None
-    assert "ignoring the index snapshot" in caplog.text
+    _assert_ignored(state, vault, content, caplog)
 
 
 def test_snapshot_of_another_vault_is_not_trusted(
