@@ -373,3 +373,21 @@ def test_a_cold_parallel_audit_with_prefetched_near_misses_equals_a_serial_one(
         assert (parallel[0], parallel[1]) == (serial[0], serial[1])
     suggested = [f.suggestions for f in serial[0].findings if f.code == "broken-link"]
     assert sum(1 for found in suggested if found) >= 30  # near misses were part of it
+
+
+def test_a_cache_of_another_parser_version_is_emptied_whole(tmp_path: Path) -> None:
+    from vaultpartner.cache import ResultCache
+
+    root = make_vault(tmp_path / "v", {"A.md": "[[B#Gone]]\n", "B.md": "# Here\n"})
+    state = tmp_path / "state"
+    assert audit(root, state, cached=True) == audit(root, tmp_path / "plain", cached=False)
+    session = app.open_session(root, state_override=state)
+    path = session.state_dir / CACHE_FILE
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM result_rows").fetchone()[0] > 0
+        db.execute("UPDATE meta SET value = 'another parser' WHERE key = 'parser'")
+    assert ResultCache(session.state_dir).get_rows("audit-notes") == ("", {})
+    with sqlite3.connect(path) as db:
+        for table in ("notes", "results", "result_rows"):
+            assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+    assert audit(root, state, cached=True) == audit(root, tmp_path / "plain2", cached=False)

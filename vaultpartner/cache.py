@@ -305,6 +305,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         with db:
             db.execute("DROP TABLE IF EXISTS notes")
             db.execute("DROP TABLE IF EXISTS results")
+            db.execute("DROP TABLE IF EXISTS result_rows")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('parser', ?)", (fingerprint,))
     db.execute(
         "CREATE TABLE IF NOT EXISTS notes (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
