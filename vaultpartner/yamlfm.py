@@ -98,20 +98,33 @@ def find_frontmatter(text: str, start: int = 0) -> FrontmatterBlock | None:
 
 def parse_yaml(text: str, block: FrontmatterBlock) -> ParsedYaml:
     """Load the frontmatter YAML; errors come back with their 1-based note line."""
+    trivial = _trivial(text, block)
+    if trivial is not None:
+        return trivial
+    simple = parse_simple_yaml(text, block)
+    return simple if simple is not None else _load(text, block)
+
+
+def parse_yaml_with_loader(text: str, block: FrontmatterBlock) -> ParsedYaml:
+    """parse_yaml by the YAML loader alone (parse_simple_yaml's reference)."""
+    trivial = _trivial(text, block)
+    return trivial if trivial is not None else _load(text, block)
+
+
+def _trivial(text: str, block: FrontmatterBlock) -> ParsedYaml | None:
+    """The answer for frontmatter too large to read or empty; None for anything else."""
     source = text[block.yaml_start : block.yaml_end]
     if len(source) > MAX_FRONTMATTER_CHARS:
         return ParsedYaml(None, (), "frontmatter is larger than 1,000,000 characters", 1)
     if not source.strip():
         return ParsedYaml({}, (), None, None)
-    simple = parse_simple_yaml(text, block)
-    return simple if simple is not None else parse_yaml_with_loader(text, block)
+    return None
 
 
-def parse_yaml_with_loader(text: str, block: FrontmatterBlock) -> ParsedYaml:
-    """parse_yaml by the YAML loader alone (parse_simple_yaml's reference)."""
-    from vaultpartner.yamlload import parse_yaml_with_loader as load
+def _load(text: str, block: FrontmatterBlock) -> ParsedYaml:
+    from vaultpartner.yamlload import load_yaml  # PyYAML only for what the fast path leaves
 
-    return load(text, block)
+    return load_yaml(text, block)
 
 
 def line_of(text: str, offset: int) -> int:

@@ -16,7 +16,6 @@ from vaultpartner.yamlfm import (
     BOOL_VALUES,
     FLOAT_VALUES,
     INT_VALUES,
-    MAX_FRONTMATTER_CHARS,
     MAX_YAML_NODES,
     FrontmatterBlock,
     ParsedYaml,
@@ -83,14 +82,9 @@ _VaultLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _VaultLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
-def parse_yaml_with_loader(text: str, block: FrontmatterBlock) -> ParsedYaml:
-    """parse_yaml by the YAML loader alone (parse_simple_yaml's reference)."""
-    source = text[block.yaml_start : block.yaml_end]
-    if len(source) > MAX_FRONTMATTER_CHARS:
-        return ParsedYaml(None, (), "frontmatter is larger than 1,000,000 characters", 1)
-    if not source.strip():
-        return ParsedYaml({}, (), None, None)
-    loader = _VaultLoader(source)
+def load_yaml(text: str, block: FrontmatterBlock) -> ParsedYaml:
+    """Non-empty frontmatter of a reasonable size, read by the loader (see yamlfm.parse_yaml)."""
+    loader = _VaultLoader(text[block.yaml_start : block.yaml_end])
     try:
         node = loader.get_single_node()
         if node is None:
