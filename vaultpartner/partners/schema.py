@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from vaultpartner.config import PartnersConfig
@@ -121,16 +122,20 @@ def _folder_key(folder: str) -> str:
 
 def is_recruiter_note(note: Note, config: PartnersConfig) -> bool:
     """Whether any configured selector (type, tag, folder) marks the note as a recruiter note."""
-    meta = note.frontmatter or {}
-    kind = meta.get("type")
-    wanted = lookup_key(config.recruiter_type.strip())
+    wanted, tag, folder = _selectors(config.recruiter_type, config.recruiter_tag,
+                                     config.recruiter_folder)  # fmt: skip
+    kind = note.frontmatter.get("type") if note.frontmatter else None
     if wanted and isinstance(kind, str) and lookup_key(kind.strip()) == wanted:
         return True
-    tag = lookup_key(config.recruiter_tag.strip().lstrip("#"))
     if tag and any(lookup_key(t) == tag for t in note.tags):
         return True
-    folder = _folder_key(config.recruiter_folder)
     return bool(folder) and is_within(note.path, folder)
+
+
+@lru_cache(maxsize=16)
+def _selectors(kind: str, tag: str, folder: str) -> tuple[str, str, str]:
+    """The recruiter selectors' comparison keys (asked for every note of the vault)."""
+    return lookup_key(kind.strip()), lookup_key(tag.strip().lstrip("#")), _folder_key(folder)
 
 
 def excluded(config: PartnersConfig, exclude_folders: Sequence[str]) -> Callable[[str], bool]:
