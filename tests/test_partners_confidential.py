@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from vaultpartner.partners.confidential import (
     confidential_fingerprints,
     confidential_line_numbers,
@@ -91,3 +94,32 @@ def test_leaks() -> None:
     assert "R/Анна.md" in problem.message
     assert "вилка" not in problem.message.lower()
     assert leak_problems({"A.md": secret}, {"B.md": set()}) == []
+
+
+_PIECES = [
+    "text", "> [!confidential] Вилка", "> [!CONFIDENTIAL]+", "> quoted", "%%confidential%%",
+    "%% Confidential %%", "%%/confidential%%", "%% / CONFIDENTIAL %%", "%%", "КОНФИДЕНЦИАЛЬНО",
+    "confidentiality", "---", "confidential: true", "- item", "\r\n", "",
+]  # fmt: skip
+
+
+@settings(max_examples=300, derandomize=True)
+@given(
+    st.lists(st.sampled_from(_PIECES), max_size=8),
+    st.sampled_from([None, {}, {"confidential": True}]),
+)
+def test_notes_without_the_word_take_a_short_cut_to_the_same_answer(
+    pieces: list[str], frontmatter: dict[str, object] | None
+) -> None:
+    import re
+
+    import vaultpartner.partners.confidential as module
+
+    text = "\n".join(pieces)
+    fast = module.confidential_line_numbers(text, frontmatter)
+    word = module._WORD
+    module._WORD = re.compile("")  # matches everywhere: the full reading
+    try:
+        assert module.confidential_line_numbers(text, frontmatter) == fast
+    finally:
+        module._WORD = word

@@ -42,6 +42,7 @@ _LEADER = re.compile(r"^(?:>\s*|[-*+]\s+|\d{1,9}[.)]\s+|\[.\]\s+)+")
 _SPACES = re.compile(r"\s+")
 _LINES = re.compile(r"\r\n|\r|\n")
 _FALSE = frozenset({"", "false", "no", "off", "0"})
+_WORD = re.compile("confidential", re.IGNORECASE)
 
 
 def frontmatter_confidential(frontmatter: Mapping[str, Any] | None) -> bool:
@@ -76,9 +77,12 @@ def confidential_line_numbers(
     text: str, frontmatter: Mapping[str, Any] | None = None
 ) -> frozenset[int]:
     """1-based numbers of the note's confidential lines (frontmatter as parsed by the caller)."""
+    whole = frontmatter_confidential(frontmatter)
+    if not whole and _WORD.search(text) is None:
+        return frozenset()  # both markers spell the word: most notes are answered here
     lines = split_lines(text)
     first = body_first_line(text)
-    if frontmatter_confidential(frontmatter):
+    if whole:
         return frozenset(range(first + 1, len(lines) + 1))
     found: set[int] = set()
     in_callout = in_span = False
