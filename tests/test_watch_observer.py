@@ -353,3 +353,24 @@ def test_watch_once_notices_nothing_to_do_and_logs(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     state = app.open_session(root).state_dir
     assert (state / "watch.log").exists()
+
+
+@pytest.mark.timeout(60)
+def test_a_rename_between_the_engines_load_and_the_observers_start_is_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Soak: a note renamed a second after a restart, after the engine had loaded the vault
+    but before the observer ran, kept its links broken (no event, and the next start's
+    snapshot already had the new name)."""
+    root = fast_vault(tmp_path / "v", {"Old.md": "# Old\n", "Links.md": "[[Old]]\n"})
+    real_start = WatchLoop._start_observer
+
+    def rename_first(self: WatchLoop) -> None:
+        os.rename(root / "Old.md", root / "New.md")  # in the window: no event will tell
+        real_start(self)
+
+    monkeypatch.setattr(WatchLoop, "_start_observer", rename_first)
+    with watching(root) as run:
+        wait_for(lambda: (root / "Links.md").read_text("utf-8") == "[[New]]\n")
+        run.settle()
+        assert run.loop.rescans == 0  # caught up without a rescan of the vault

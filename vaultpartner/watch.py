@@ -37,7 +37,7 @@ from vaultpartner.index import VaultIndex
 from vaultpartner.lock import VaultLock
 from vaultpartner.partners.generated import load_state
 from vaultpartner.state import ensure_vault_state_dir
-from vaultpartner.vaultfs import LoadedVault
+from vaultpartner.vaultfs import LoadedVault, walk_vault
 from vaultpartner.watchcore import Debouncer, busy_marker, interesting
 from vaultpartner.watcher import ROOT_GONE, Engine, relative, start_engine
 from vaultpartner.watchstart import FollowupSchedule, partner_note, run_startup
@@ -220,8 +220,25 @@ class WatchLoop:
         if inotify_log.getEffectiveLevel() > logging.WARNING:
             inotify_log.setLevel(logging.WARNING)
         self._start_observer()
+        self._catch_up_to_the_observer()
         how = "polling" if self.polling else "Ctrl-C to stop"
         self.say(f"watching {self.session.root} ({how})")
+
+    def _catch_up_to_the_observer(self) -> None:
+        """Files that appeared, went or changed size between the engine's load and the start
+        of the observer: no event tells of them, so they are handled as if one had (soak: a
+        note renamed a second after a restart, in that window, kept its links broken)."""
+        known = self.engine.index.files
+        now = self.clock()
+        seen: set[str] = set()
+        for found in walk_vault(self.session.root).files:
+            seen.add(found.rel)
+            entry = known.get(found.rel)
+            if entry is None or entry.size != found.size:
+                self.debouncer.add((found.rel,), now)
+        for rel in known:
+            if rel not in seen:
+                self.debouncer.add((rel,), now)
 
     def _start_observer(self) -> None:
         self.observer, polling = _observer(
