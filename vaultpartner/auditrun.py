@@ -201,24 +201,20 @@ def _audit(
     broken links and of missing topics, per-note results, and partnership findings.
     `found`: near misses the parser workers searched (see prefetch).
     """
-    if results is None:
-        prefetched = SuggestionMemo()
-        merge_prefetched(prefetched, found)
-        result, language = app.audit(session, vault, suggestions=prefetched)
-        topics = None
-    else:
-        suggestions = _load_suggestions(results)
-        merge_prefetched(suggestions, found)
-        files = tuple(vault.index.files)  # the layout's order (see audit.layout_key)
-        memo = _load_memo(session, results, files)
-        result, language = app.audit(session, vault, suggestions=suggestions, memo=memo)
-        # Every link was resolved; the hub and partnership checks resolve the few they read
-        # again. Dropped now, the memory is reused by what follows instead of adding to it.
-        vault.index.forget_resolutions()
+    files = tuple(vault.index.files)  # the layout's order (see audit.layout_key)
+    suggestions = SuggestionMemo() if results is None else _load_suggestions(results)
+    merge_prefetched(suggestions, found)
+    memo = None if results is None else _load_memo(session, results, files)
+    result, language = app.audit(session, vault, suggestions=suggestions, memo=memo)
+    # Every link was resolved; the hub and partnership checks resolve the few they read
+    # again. Dropped now, the memory is reused by what follows instead of adding to it.
+    vault.index.forget_resolutions()
+    topics = None
+    if results is not None:
         # Stored now, before the other checks add to what the process holds at its peak.
         if suggestions.changed:
             results.put(_SUGGESTIONS_KEY + code_fingerprint(), _encode_suggestions(suggestions))
-        if memo.changed:
+        if memo is not None and memo.changed:
             _store_memo(memo, results, files)
         del memo
         topics = _load_suggestions(results, _TOPIC_SUGGESTIONS_KEY)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
-from vaultpartner.note import Link, LinkList, Note
+from vaultpartner.note import Link, Note, linkpaths
 from vaultpartner.paths import folder_of, is_markdown, lookup_key, name_of
 from vaultpartner.resolve import Prepared, Resolution, prepare, resolve_prepared
 
@@ -303,11 +303,7 @@ def _alias_keys(note: Note) -> set[str]:
 
 def _source_keys(note: Note) -> set[str]:
     keys: set[str] = set()
-    links = note.links
-    linkpaths = (
-        links.linkpaths() if isinstance(links, LinkList) else (link.text.linkpath for link in links)
-    )
-    for linkpath in linkpaths:
+    for linkpath in linkpaths(note.links):
         if linkpath:
             keys.update(_name_keys(linkpath))
     return keys

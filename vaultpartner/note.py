@@ -131,6 +131,13 @@ class LinkList(Sequence[Link]):
 EMPTY_LINKS = LinkList(marshal.dumps(()), 0)
 
 
+def linkpaths(links: Sequence[Link]) -> Iterable[str]:
+    """Each link's linkpath; a LinkList's are read without building its links."""
+    if isinstance(links, LinkList):
+        return links.linkpaths()
+    return (link.text.linkpath for link in links)
+
+
 @dataclass(frozen=True, slots=True)
 class FrontmatterError:
     message: str

@@ -79,10 +79,7 @@ def join(folder: str, name: str) -> str:
 
 def is_within(path: str, folder: str) -> bool:
     """True when path is folder itself or lies below it (both vault-relative, compared by key)."""
-    if not folder:
-        return True
-    key, folder_key = lookup_key(path), _folder_lookup_key(folder)
-    return key == folder_key or key.startswith(folder_key + "/")
+    return within_any(path, (folder,))
 
 
 def within_any(path: str, folders: Iterable[str]) -> bool:

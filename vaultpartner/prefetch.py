@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from vaultpartner.audit import suggestion_names
-from vaultpartner.note import LinkList, Note
+from vaultpartner.note import Note, linkpaths
 from vaultpartner.paths import lookup_key, name_of
 from vaultpartner.suggest import NameMatcher, SuggestionMemo, fold
 
@@ -49,7 +49,7 @@ class SuggestionPrefetch:
         for note in notes:
             if note.unreadable is not None:
                 continue
-            for linkpath in _linkpaths(note):
+            for linkpath in linkpaths(note.links):
                 name = linkpath[linkpath.rfind("/") + 1 :]
                 key = lookup_key(name)
                 if not name or key in self._known or f"{key}.md" in self._known:
@@ -77,12 +77,6 @@ class SuggestionPrefetch:
     def collect(self, result: object) -> None:
         if isinstance(result, tuple) and len(result) == 2:
             self.found.append(result)
-
-
-def _linkpaths(note: Note) -> Iterable[str]:
-    if isinstance(note.links, LinkList):
-        return note.links.linkpaths()
-    return [link.text.linkpath for link in note.links]
 
 
 def merge_prefetched(

@@ -214,8 +214,16 @@ def save_snapshot(state_dir: Path, vault_root: Path, snapshot: Snapshot) -> Path
     return target
 
 
+def _saved_file(state_dir: Path) -> Path | None:
+    """The saved snapshot's file: this version's, else a version-1 one, else None."""
+    for name in (SNAPSHOT_FILE, LEGACY_SNAPSHOT_FILE):
+        if (state_dir / name).exists():
+            return state_dir / name
+    return None
+
+
 def snapshot_exists(state_dir: Path) -> bool:
-    return any((state_dir / name).exists() for name in (SNAPSHOT_FILE, LEGACY_SNAPSHOT_FILE))
+    return _saved_file(state_dir) is not None
 
 
 class _Damaged(ValueError):
@@ -405,9 +413,11 @@ def load_snapshot_and_journal(state_dir: Path, vault_root: Path) -> Snapshot | N
     journal = Journal.of_state(state_dir)
     if snapshot.journal_through is not None:
         return with_journal(snapshot, journal.runs_after(snapshot.journal_through))
+    saved_file = _saved_file(state_dir)
+    if saved_file is None:
+        return snapshot
     try:
-        name = SNAPSHOT_FILE if (state_dir / SNAPSHOT_FILE).exists() else LEGACY_SNAPSHOT_FILE
-        saved = (state_dir / name).stat().st_mtime
+        saved = saved_file.stat().st_mtime
     except OSError:
         return snapshot
     # Runs from a minute before the save on: a run that started before it and wrote after
