@@ -28,7 +28,7 @@ from vaultpartner.vaultfs import (
 )
 
 if TYPE_CHECKING:  # the audit (and rapidfuzz) is loaded only by commands that audit
-    from vaultpartner.audit import AuditOptions, AuditResult
+    from vaultpartner.audit import AuditOptions, AuditResult, Offload
     from vaultpartner.auditmemo import AuditMemo
     from vaultpartner.suggest import SuggestionMemo
 
@@ -148,15 +148,21 @@ def audit(
     *,
     suggestions: SuggestionMemo | None = None,
     memo: AuditMemo | None = None,
+    offload: Offload | None = None,
 ) -> tuple[AuditResult, Language]:
     """The audit's findings; `suggestions` and `memo` (kept by the caller) carry work over
-    from an earlier run."""
+    from an earlier run; `offload`: where a share of the checks may run meanwhile."""
     language = session.language_for(vault)
     options = session.audit_options(language)
     from vaultpartner.audit import run_audit
 
     result = run_audit(
-        vault.index, options, symlink_loops=vault.loops, suggestions=suggestions, memo=memo
+        vault.index,
+        options,
+        symlink_loops=vault.loops,
+        suggestions=suggestions,
+        memo=memo,
+        offload=offload,
     )
     return result, language
 

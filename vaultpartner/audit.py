@@ -12,8 +12,9 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from vaultpartner.auditmemo import AuditMemo, NoteAudit
+from vaultpartner.auditmemo import AuditMemo, NoteAudit, decode_share, encode_share
 from vaultpartner.findings import SEVERITY, Finding
 from vaultpartner.headings import Heading, block_id_of, find_heading, has_subpath_target
 from vaultpartner.index import VaultIndex, counts_as_backlink_source
@@ -386,28 +387,88 @@ def layout_key(index: VaultIndex, options: AuditOptions, context: str) -> str:
     return digest.hexdigest()
 
 
-def audit_notes(ctx: _Context, memo: AuditMemo | None) -> dict[str, NoteAudit]:
+class Offload(Protocol):
+    """Somewhere else to compute a share of the per-note results meanwhile (the shell forks a
+    helper process that shares this one's memory)."""
+
+    @property
+    def share(self) -> float:
+        """The fraction of the notes to recompute that is handed over."""
+
+    def start(self, compute: Callable[[], bytes]) -> Callable[[], bytes | None] | None:
+        """Run `compute` elsewhere; a function that waits for its bytes (None when it
+        failed), or None when nothing can be started now."""
+
+
+# Fewer notes to recompute than this are checked here: a helper would cost more than it saves.
+OFFLOAD_MINIMUM = 2000
+
+
+def audit_notes(
+    ctx: _Context, memo: AuditMemo | None, offload: Offload | None = None
+) -> dict[str, NoteAudit]:
     """Every note's own findings, by path in order; reused from `memo` where still valid (and
-    the memo updated to this vault)."""
+    the memo updated to this vault). With `offload`, a share of the notes to recompute is
+    checked elsewhere meanwhile; what does not come back from there is checked here."""
     notes = ctx.index.notes
     if memo is not None:
         key = layout_key(ctx.index, ctx.options, memo.context)
         if memo.key != key:
             memo.key, memo.notes, memo.fresh = key, {}, True
     known = {} if memo is None else memo.notes
-    results: dict[str, NoteAudit] = {}
-    for path in sorted(notes):
-        note = notes[path]
-        entry = known.get(path)
-        if entry is None or not _still_valid(entry, note, ctx.index):
-            entry = _audit_note(ctx, path, note)
-            if memo is not None:
-                memo.dirty.add(path)
-        results[path] = entry
+    ordered = sorted(notes)
+    todo = [
+        path
+        for path in ordered
+        if (entry := known.get(path)) is None or not _still_valid(entry, notes[path], ctx.index)
+    ]
+    handed, collect = _hand_over(ctx, todo, offload)
+    fresh: dict[str, NoteAudit] = {}
+    for path in todo[: len(todo) - len(handed)]:
+        fresh[path] = _audit_note(ctx, path, notes[path])
+    if collect is not None:
+        fresh.update(_collected(ctx, collect()))
+        for path in handed:
+            if path not in fresh:
+                fresh[path] = _audit_note(ctx, path, notes[path])
+    results = {path: fresh[path] if path in fresh else known[path] for path in ordered}
     if memo is not None:
+        memo.dirty.update(fresh)
         memo.removed.update(path for path in known if path not in results)
         memo.notes = results
     return results
+
+
+def _hand_over(
+    ctx: _Context, todo: list[str], offload: Offload | None
+) -> tuple[list[str], Callable[[], bytes | None] | None]:
+    """(the notes handed over, the function that collects their results), or ([], None)."""
+    if offload is None or len(todo) < OFFLOAD_MINIMUM:
+        return [], None
+    handed = todo[len(todo) - int(len(todo) * offload.share) :]
+    if not handed:
+        return [], None
+    files = tuple(ctx.index.files)
+
+    def compute() -> bytes:  # runs in the helper, on its copy of everything here
+        entries = {path: _audit_note(ctx, path, ctx.index.notes[path]) for path in handed}
+        memo = ctx.suggestions
+        found = (memo.key, memo.found) if memo is not None and memo.changed else None
+        return encode_share(entries, files, found)
+
+    collect = offload.start(compute)
+    return (handed, collect) if collect is not None else ([], None)
+
+
+def _collected(ctx: _Context, data: bytes | None) -> dict[str, NoteAudit]:
+    """The helper's results, with the near misses it searched added to ours."""
+    decoded = None if data is None else decode_share(data, tuple(ctx.index.files))
+    if decoded is None:
+        return {}
+    found, entries = decoded
+    if ctx.suggestions is not None and isinstance(found, tuple) and len(found) == 2:
+        ctx.suggestions.merge(*found)
+    return entries
 
 
 def conflict_original(path: str) -> tuple[str, str] | None:
@@ -471,6 +532,7 @@ def run_audit(
     symlink_loops: Sequence[str] = (),
     suggestions: SuggestionMemo | None = None,
     memo: AuditMemo | None = None,
+    offload: Offload | None = None,
 ) -> AuditResult:
     """Every finding about the vault, sorted by path and position.
 
@@ -478,9 +540,10 @@ def run_audit(
     vault's note names are the same, and completed with this run's (the caller keeps it).
     `memo`: per-note results of an earlier run, reused where they still hold, and brought up
     to date with this run's (the caller keeps it too).
+    `offload`: where a share of the per-note checks can run meanwhile (see Offload).
     """
     ctx = _Context(index, options, suggestions)
-    per_note = audit_notes(ctx, memo)
+    per_note = audit_notes(ctx, memo, offload)
     findings = [finding for entry in per_note.values() for finding in entry.file_findings]
     findings.extend(finding for entry in per_note.values() for finding in entry.link_findings)
     findings.extend(check_sync_conflicts(ctx))

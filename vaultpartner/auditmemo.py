@@ -154,6 +154,24 @@ def decode_memo(
     return AuditMemo(context, key, notes)
 
 
+def encode_share(
+    entries: Mapping[str, NoteAudit], files: Sequence[str], extra: Any = None
+) -> bytes:
+    """Per-note results computed by a helper process, with a value of plain data besides
+    (the near misses it found), for `decode_share` with the same `files`."""
+    position = _positions(files)
+    return _seal((extra, {path: _entry_row(entry, position) for path, entry in entries.items()}))
+
+
+def decode_share(data: bytes, files: Sequence[str]) -> tuple[Any, dict[str, NoteAudit]] | None:
+    """(extra, entries) of `encode_share`; None when the bytes are damaged."""
+    try:
+        extra, rows = _unseal(data)
+        return extra, {path: _entry(row, files) for path, row in rows.items()}
+    except (ValueError, EOFError, TypeError, AttributeError, IndexError):
+        return None
+
+
 def encode_findings(findings: Sequence[Finding], header: Any = None) -> bytes:
     """Findings (and a header of plain values) in the memo's checksummed form, for results
     kept whole: the audit's result, partnership findings."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from vaultpartner.auditmemo import (
 from vaultpartner.cache import FileStamp, NoteCache, ResultCache
 from vaultpartner.findings import Finding
 from vaultpartner.messages import Language
+from vaultpartner.offload import Helper, can_start
 from vaultpartner.paths import is_markdown
 from vaultpartner.prefetch import SuggestionPrefetch, merge_prefetched
 from vaultpartner.state import ensure_vault_state_dir
@@ -145,17 +146,11 @@ def _profile_changed(session: app.Session, vault: LoadedVault) -> dt.date | None
     return profile_changed(session, vault)
 
 
-def _partner_findings(
-    session: app.Session,
-    vault: LoadedVault,
-    today: dt.date | None,
-    language: Language,
-    results: ResultCache | None,
-) -> list[Finding]:
-    """app.partner_findings, kept in the result cache while what they read stays the same:
-    the settings, the vault's files, and the notes `partner_inputs` names."""
-    if results is None:
-        return app.partner_findings(session, vault, today=today, language=language)
+def _partners_key(
+    session: app.Session, vault: LoadedVault, today: dt.date | None, language: Language
+) -> str:
+    """The result cache's key of the partnership findings: what they read stays the same
+    while the settings, the vault's files and the notes `partner_inputs` names do."""
     from vaultpartner.partners.inputs import partner_inputs
 
     digest = hashlib.sha256()
@@ -171,14 +166,75 @@ def _partner_findings(
         digest.update(f"\n{path}".encode())
     for path, content_hash in partner_inputs(vault.index, session.config.partners):
         digest.update(f"\n{path}\0{content_hash}".encode())
-    key = _PARTNERS_KEY + digest.hexdigest()
-    found = results.get(key)
-    kept = None if found is None else decode_findings(found)
-    if kept is not None:
-        return list(kept[1])
-    fresh = app.partner_findings(session, vault, today=today, language=language)
-    results.put(key, encode_findings(tuple(fresh)))
-    return fresh
+    return _PARTNERS_KEY + digest.hexdigest()
+
+
+class _PartnerFindings:
+    """app.partner_findings, kept in the result cache, and handed to a helper process along
+    with the per-note checks when one runs (see _Offload)."""
+
+    def __init__(
+        self,
+        session: app.Session,
+        vault: LoadedVault,
+        today: dt.date | None,
+        language: Language,
+        results: ResultCache | None,
+    ) -> None:
+        self._compute_args = (session, vault, today, language)
+        self._results = results
+        self._key = None if results is None else _partners_key(session, vault, today, language)
+        found = None if self._key is None or results is None else results.get(self._key)
+        decoded = None if found is None else decode_findings(found)
+        self.kept = None if decoded is None else list(decoded[1])
+
+    def compute(self) -> list[Finding]:
+        session, vault, today, language = self._compute_args
+        return app.partner_findings(session, vault, today=today, language=language)
+
+    def encoded(self) -> bytes:
+        return encode_findings(tuple(self.compute()))
+
+    def findings(self, computed: bytes | None) -> list[Finding]:
+        """The kept findings, else those `computed` elsewhere (computed here when that
+        failed), then kept for the next run."""
+        if self.kept is not None:
+            return self.kept
+        decoded = None if computed is None else decode_findings(computed)
+        fresh = self.compute() if decoded is None else list(decoded[1])
+        if self._results is not None and self._key is not None:
+            self._results.put(self._key, encode_findings(tuple(fresh)))
+        return fresh
+
+
+class _Offload:
+    """The audit's Offload: a forked helper (see vaultpartner.offload) for a share of the
+    per-note checks, then `extra` (the partnership checks) when there is one."""
+
+    def __init__(self, extra: Callable[[], bytes] | None) -> None:
+        self._extra = extra
+        self._helper: Helper | None = None
+
+    @property
+    def share(self) -> float:
+        # The helper checks a smaller share when the partnership checks follow in it.
+        return 0.5 if self._extra is None else 0.4
+
+    def start(self, compute: Callable[[], bytes]) -> Callable[[], bytes | None] | None:
+        if self._helper is not None or not can_start():
+            return None
+        self._helper = Helper([compute] if self._extra is None else [compute, self._extra])
+        return self._helper.next
+
+    def extra_result(self) -> bytes | None:
+        """What the helper's `extra` work returned; None when no helper ran it."""
+        if self._helper is None or self._extra is None:
+            return None
+        return self._helper.next()
+
+    def close(self) -> None:
+        if self._helper is not None:
+            self._helper.close()
 
 
 def _file_digest(path: Path) -> str:
@@ -199,36 +255,44 @@ def _audit(
 
     With `results`, work that outlives a change is kept there and reused: near misses of
     broken links and of missing topics, per-note results, and partnership findings.
-    `found`: near misses the parser workers searched (see prefetch).
+    `found`: near misses the parser workers searched (see prefetch). When many notes are to
+    be checked, a forked helper checks a share of them and then the partnerships meanwhile.
     """
     files = tuple(vault.index.files)  # the layout's order (see audit.layout_key)
     suggestions = SuggestionMemo() if results is None else _load_suggestions(results)
     merge_prefetched(suggestions, found)
     memo = None if results is None else _load_memo(session, results, files)
-    result, language = app.audit(session, vault, suggestions=suggestions, memo=memo)
-    # Every link was resolved; the hub and partnership checks resolve the few they read
-    # again. Dropped now, the memory is reused by what follows instead of adding to it.
-    vault.index.forget_resolutions()
-    topics = None
-    if results is not None:
-        # Stored now, before the other checks add to what the process holds at its peak.
-        if suggestions.changed:
-            results.put(_SUGGESTIONS_KEY + code_fingerprint(), _encode_suggestions(suggestions))
-        if memo is not None and memo.changed:
-            _store_memo(memo, results, files)
-        del memo
-        topics = _load_suggestions(results, _TOPIC_SUGGESTIONS_KEY)
-    plan = hubcmd.plan_for_vault(session, vault, language=language, suggestions=topics)
-    if results is not None and topics is not None and topics.changed:
-        results.put(_TOPIC_SUGGESTIONS_KEY + code_fingerprint(), _encode_suggestions(topics))
-    hubs = hubcmd.hub_findings(plan, language)
-    merged = hubcmd.merge_findings(result.findings, hubs)
-    if merged != list(result.findings):
-        result = _recount(result, merged)
-    partners = _partner_findings(session, vault, today, language, results)
-    if not partners:
+    partners = _PartnerFindings(session, vault, today, session.language_for(vault), results)
+    offload = _Offload(partners.encoded if partners.kept is None else None)
+    try:
+        result, language = app.audit(
+            session, vault, suggestions=suggestions, memo=memo, offload=offload
+        )
+        # Every link was resolved; the hub and partnership checks resolve the few they read
+        # again. Dropped now, the memory is reused by what follows instead of adding to it.
+        vault.index.forget_resolutions()
+        topics = None
+        if results is not None:
+            # Stored now, before the other checks add to what the process holds at its peak.
+            if suggestions.changed:
+                results.put(_SUGGESTIONS_KEY + code_fingerprint(), _encode_suggestions(suggestions))
+            if memo is not None and memo.changed:
+                _store_memo(memo, results, files)
+            del memo
+            topics = _load_suggestions(results, _TOPIC_SUGGESTIONS_KEY)
+        plan = hubcmd.plan_for_vault(session, vault, language=language, suggestions=topics)
+        if results is not None and topics is not None and topics.changed:
+            results.put(_TOPIC_SUGGESTIONS_KEY + code_fingerprint(), _encode_suggestions(topics))
+        hubs = hubcmd.hub_findings(plan, language)
+        merged = hubcmd.merge_findings(result.findings, hubs)
+        if merged != list(result.findings):
+            result = _recount(result, merged)
+        partner_list = partners.findings(offload.extra_result())
+    finally:
+        offload.close()
+    if not partner_list:
         return result, language
-    return _recount(result, [*result.findings, *partners]), language
+    return _recount(result, [*result.findings, *partner_list]), language
 
 
 def _prefetch(session: app.Session, walk: Walk) -> SuggestionPrefetch:

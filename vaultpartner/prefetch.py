@@ -82,14 +82,6 @@ class SuggestionPrefetch:
 def merge_prefetched(
     memo: SuggestionMemo, found: Iterable[tuple[str, dict[str, list[str]]]]
 ) -> None:
-    """Add what the workers found to `memo`: into it when it is for the same names, else in
-    its place (the memo the audit then checks against its own names)."""
+    """Add what the workers found to `memo` (see SuggestionMemo.merge)."""
     for key, names in found:
-        if not names:
-            continue
-        if memo.key != key:
-            memo.key, memo.found = key, {}
-        for wanted, close in names.items():
-            if memo.found.get(wanted) != close:
-                memo.found[wanted] = close
-                memo.changed = True
+        memo.merge(key, names)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 
@@ -38,6 +38,19 @@ class SuggestionMemo:
     key: str = ""
     found: dict[str, list[str]] = field(default_factory=dict)
     changed: bool = False
+
+    def merge(self, key: str, found: Mapping[str, list[str]]) -> None:
+        """Add answers found elsewhere for the names of `key`: into this memo when it is for
+        the same names, else in its place (whoever uses it checks the key against its own
+        names, so answers for other names are never used)."""
+        if not found:
+            return
+        if self.key != key:
+            self.key, self.found = key, {}
+        for wanted, close in found.items():
+            if self.found.get(wanted) != close:
+                self.found[wanted] = close
+                self.changed = True
 
 
 def names_key(names: Iterable[str], cutoff: int, limit: int = 3) -> str:
