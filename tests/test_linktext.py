@@ -136,8 +136,26 @@ def test_embed_size(
 
 
 @settings(max_examples=3000, derandomize=True, deadline=None)
-@given(st.text(alphabet="ab Ёё|#\\\u00a0\ufeff\u0301\t.,[]/^", max_size=12))
+@given(st.text(alphabet="ab Ёё|#\\\u00a0\ufeff\u0301\t\u3000\x1c\x85.,[]/^", max_size=12))
 def test_fast_wiki_link_text_agrees_with_the_full_parse(content: str) -> None:
     from vaultpartner.linktext import wiki_link_text
 
     assert wiki_link_text(content) == parse_wiki_content(content).text
+
+
+@settings(max_examples=2000, derandomize=True, deadline=None)
+@given(st.binary(max_size=10), st.booleans())
+def test_decode_uri_of_escaped_bytes_is_their_utf8_with_reserved_kept(
+    raw: bytes, lower: bool
+) -> None:
+    encoded = "".join(f"%{byte:02x}" if lower else f"%{byte:02X}" for byte in raw)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        assert decode_uri(encoded) is None
+        return
+    expected = "".join(
+        (f"%{ord(char):02x}" if lower else f"%{ord(char):02X}") if char in ";/?:@&=+$,#" else char
+        for char in text
+    )
+    assert decode_uri(encoded) == expected

@@ -7,16 +7,14 @@ Obsidian indexes no links. Inline scanning is done by `vaultpartner.scan` on the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # loaded with the parser: most notes never need it (see simpleblocks)
     from markdown_it import MarkdownIt
 
 
-@dataclass(frozen=True, slots=True)
-class InlineBlock:
+class InlineBlock(NamedTuple):  # a tuple: a note's parse makes one per paragraph
     """Lines [first_line, end_line) of the body (0-based) holding inline content."""
 
     first_line: int

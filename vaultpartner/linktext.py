@@ -67,15 +67,27 @@ class WikiParts:
 
 
 _PLAIN_CONTENT = re.compile(r"[^\s|\\#\u00a0\ufeff]+(?: [^\s|\\#\u00a0\ufeff]+)*")
+# A target with no whitespace to trim, backslash or no-break space, then maybe `|display`.
+_PLAIN_PIPED = re.compile(
+    r"([^\s|\\\u00a0\ufeff]+(?: [^\s|\\\u00a0\ufeff]+)*)(?:\|(.*))?", re.DOTALL
+)
 
 
 def wiki_link_text(content: str) -> LinkText:
-    """The meaning of `[[content]]`; a fast path for the common plain `[[Name]]`."""
+    """The meaning of `[[content]]`; fast paths for the common `[[Name]]`, `[[Name#Heading]]`
+    and `[[Name|display]]` (what parse_wiki_content gives, without the positions)."""
     if _PLAIN_CONTENT.fullmatch(content):
         # No pipe, backslash, '#', no-break space, or whitespace to trim: only NFC remains.
         target = content if unicodedata.is_normalized("NFC", content) else nfc(content)
         return LinkText(target, "", None)
-    return parse_wiki_content(content).text
+    piped = _PLAIN_PIPED.fullmatch(content)
+    if piped is None:
+        return parse_wiki_content(content).text
+    left, display = piped.groups()
+    target = left if unicodedata.is_normalized("NFC", left) else nfc(left)
+    cut = target.find("#")
+    linkpath, subpath = (target, "") if cut < 0 else (target[:cut], target[cut:])
+    return LinkText(linkpath, subpath, None if display is None else js_trim(display))
 
 
 def parse_wiki_content(content: str) -> WikiParts:
@@ -134,7 +146,15 @@ def decode_uri(text: str) -> str | None:
 
 
 def _decode_percent_run(run: str) -> str | None:
-    raw = bytes(int(run[i + 1 : i + 3], 16) for i in range(0, len(run), 3))
+    raw = bytes.fromhex(run.replace("%", ""))
+    try:
+        whole = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass  # the careful reading below says which sequence is malformed
+    else:
+        # Valid UTF-8 decodes the same at once; reserved characters stay escaped.
+        if _DECODE_URI_RESERVED.isdisjoint(whole):
+            return whole
     pieces: list[str] = []
     pos = 0
     while pos < len(raw):

@@ -14,6 +14,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, Literal, NamedTuple, overload
 
 from vaultpartner.digest import content_hash
@@ -205,11 +206,19 @@ def _newline_style(text: str) -> str:
     return kinds[0] if len(kinds) == 1 else "mixed"
 
 
+def _plus_newline(offset: int, length: int) -> int:
+    return offset + length + 1
+
+
 class _Lines:
     """Offset -> (line, column), with the same line breaks markdown-it uses."""
 
     def __init__(self, text: str) -> None:
-        self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+        if "\r" in text:
+            self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+        else:  # line lengths plus their "\n", summed in C
+            ends = accumulate(map(len, text.split("\n")[:-1]), _plus_newline, initial=0)
+            self.starts = list(ends)
         self.length = len(text)
 
     def position(self, offset: int) -> tuple[int, int]:
@@ -293,9 +302,11 @@ def _parse_body(
         blocks = inline_blocks(body)
     state, result = ScanState(), ScanResult([], [])
     ranges: list[tuple[int, int]] = []
-    for inline in blocks:
-        start = lines.offset_of_line(body_line_index + inline.first_line)
-        end = lines.offset_of_line(body_line_index + inline.end_line)
+    starts, count, length = lines.starts, len(lines.starts), lines.length
+    for inline in blocks:  # lines.offset_of_line, inlined: this runs for every paragraph
+        first, after = body_line_index + inline.first_line, body_line_index + inline.end_line
+        start = starts[first] if first < count else length
+        end = starts[after] if after < count else length
         ranges.append((start, end))
         if inline.table_row:
             for cell_start, cell_end in _table_cells(text, start, end):

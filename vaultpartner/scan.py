@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import NamedTuple
 
 _SPECIAL = re.compile(r"[`$\[\]\\%]")
 _BACKTICKS = re.compile(r"`+")
@@ -20,8 +21,7 @@ _RAW_DEST = re.compile(r"(?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\))*")
 _SPACES = re.compile(r"[ \t]*")
 
 
-@dataclass(frozen=True, slots=True)
-class RawLink:
+class RawLink(NamedTuple):  # a tuple: a note's scan makes one per link
     """One link occurrence in the source text, by character offsets."""
 
     kind: str  # "wiki" or "markdown"
@@ -122,13 +122,13 @@ class _Region:
 
 def scan_region(text: str, start: int, end: int, state: ScanState, out: ScanResult) -> None:
     """Append the links found in text[start:end] to out, updating the comment state."""
+    match = _SPECIAL.search(text, start, end)
+    if match is None:  # most paragraphs of most notes
+        return
     region = _Region(text, start, end)
     openers: list[int] = []  # '[' positions that may start a Markdown link
     pos = start
-    while True:
-        match = _SPECIAL.search(text, pos, end)
-        if match is None:
-            return
+    while match is not None:
         at = match.start()
         char = text[at]
         if char == "\\":
@@ -144,6 +144,7 @@ def scan_region(text: str, start: int, end: int, state: ScanState, out: ScanResu
             pos = _open_bracket(text, at, start, end, region, state, openers, out)
         else:  # "]"
             pos = _close_bracket(text, at, start, end, state, openers, out)
+        match = _SPECIAL.search(text, pos, end)
 
 
 def _skip_math(text: str, at: int, end: int, region: _Region) -> int:
@@ -185,16 +186,16 @@ def _open_bracket(
             embed = _is_embed(text, at, start)
             out.links.append(
                 RawLink(
-                    kind="wiki",
-                    start=at - 1 if embed else at,
-                    end=close + 2,
-                    embed=embed,
-                    content_start=at + 2,
-                    content_end=close,
-                    label_start=at,
-                    label_end=at,
-                    angle=False,
-                    in_comment=state.comment_start >= 0,
+                    "wiki",
+                    at - 1 if embed else at,
+                    close + 2,
+                    embed,
+                    at + 2,
+                    close,
+                    at,
+                    at,
+                    False,
+                    state.comment_start >= 0,
                 )
             )
             return close + 2
@@ -223,16 +224,16 @@ def _close_bracket(
     embed = _is_embed(text, opener, start)
     out.links.append(
         RawLink(
-            kind="markdown",
-            start=opener - 1 if embed else opener,
-            end=link_end,
-            embed=embed,
-            content_start=dest_start,
-            content_end=dest_end,
-            label_start=opener + 1,
-            label_end=at,
-            angle=angle,
-            in_comment=state.comment_start >= 0,
+            "markdown",
+            opener - 1 if embed else opener,
+            link_end,
+            embed,
+            dest_start,
+            dest_end,
+            opener + 1,
+            at,
+            angle,
+            state.comment_start >= 0,
         )
     )
     if not embed:

@@ -116,8 +116,11 @@ def _plain_blocks(lines: list[str], first_line: int, end_line: int) -> list[Inli
 
     for number in range(first_line, end_line):
         line = lines[number]
-        first = line[:1]
-        if first and first not in _SPECIAL_STARTS and not first.isspace():
+        if not line:  # an empty line ends a paragraph
+            close(number)
+            continue
+        first = line[0]
+        if first not in _SPECIAL_STARTS and not first.isspace():
             # Most lines are plain text: no quote, heading or list marker to look for.
             if start < 0:
                 start, block_depth, in_list = number, 0, False
