@@ -367,10 +367,19 @@ def test_a_cold_parallel_audit_with_prefetched_near_misses_equals_a_serial_one(
     )
     monkeypatch.setattr(vaultfs, "PARALLEL_THRESHOLD", 5)
     monkeypatch.setattr(vaultfs, "_CHUNK", 4)
+    monkeypatch.setattr(auditrun, "PREFETCH_MINIMUM_FILES", 5)  # else too small for it
+    searched: list[int] = []
+    merge = auditrun.merge_prefetched
+    monkeypatch.setattr(
+        auditrun,
+        "merge_prefetched",
+        lambda memo, found: (searched.append(len(found)), merge(memo, found))[1],
+    )
     for cached, state in ((False, "s2"), (True, "s3"), (True, "s3")):
         session = app.open_session(root, state_override=tmp_path / state)
         parallel = auditrun.run(session, jobs=2, use_cache=cached)
         assert (parallel[0], parallel[1]) == (serial[0], serial[1])
+    assert min(searched[:2]) > 0  # the workers searched (the third run parses nothing)
     suggested = [f.suggestions for f in serial[0].findings if f.code == "broken-link"]
     assert sum(1 for found in suggested if found) >= 30  # near misses were part of it
 
@@ -391,3 +400,12 @@ def test_a_cache_of_another_parser_version_is_emptied_whole(tmp_path: Path) -> N
         for table in ("notes", "results", "result_rows"):
             assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
     assert audit(root, state, cached=True) == audit(root, tmp_path / "plain2", cached=False)
+
+
+def test_the_parser_workers_search_near_misses_only_in_a_large_vault() -> None:
+    from vaultpartner.prefetch import SuggestionPrefetch
+
+    small = SuggestionPrefetch([f"{i}.md" for i in range(100)], (), 72)
+    large = SuggestionPrefetch([f"{i}.md" for i in range(auditrun.PREFETCH_MINIMUM_FILES)], (), 72)
+    assert auditrun._task(small) is None
+    assert auditrun._task(large) is not None

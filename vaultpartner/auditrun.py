@@ -304,7 +304,15 @@ def _prefetch(session: app.Session, walk: Walk) -> SuggestionPrefetch:
     )
 
 
-def _task(prefetch: SuggestionPrefetch) -> WorkerTask:
+# Below this many files the audit's helper (see _Offload) searches near misses after the load,
+# in parallel with this process, for less than the parser workers' search costs; a larger
+# vault is too large for a helper (offload.MEMORY_BUDGET), and its workers search them.
+PREFETCH_MINIMUM_FILES = 20_000
+
+
+def _task(prefetch: SuggestionPrefetch) -> WorkerTask | None:
+    if len(prefetch.paths) < PREFETCH_MINIMUM_FILES:
+        return None
     return WorkerTask(prefetch.scan, prefetch.plan, prefetch.work, prefetch.collect)
 
 
