@@ -378,3 +378,19 @@ def test_a_worker_task_scans_every_chunk_and_its_work_runs_in_the_workers(
     planned.clear()
     load_vault(vault, max_bytes=MAX, jobs=1, task=task)  # parsed here: no workers, no task
     assert planned == []
+
+
+@pytest.mark.parametrize("now", [0, 5, 9, 10, 11, 12, 40])
+@pytest.mark.parametrize("walked", [0, 5, 10, 11, 50])
+def test_a_bounded_read_gets_the_file_as_it_is_now_up_to_one_byte_past_the_limit(
+    tmp_path: Path, walked: int, now: int
+) -> None:
+    """The walk's size is only a hint: a note that grew or shrank since is read whole, and
+    one past max_bytes shows it by one byte more."""
+    from vaultpartner.vaultfs import read_bounded
+
+    path = tmp_path / "note.md"
+    path.write_bytes(bytes(range(65, 65 + now)))
+    with open(path, "rb") as handle:
+        data = read_bounded(handle, walked, 10)
+    assert data == bytes(range(65, 65 + min(now, 11)))
