@@ -409,3 +409,28 @@ def test_the_parser_workers_search_near_misses_only_in_a_large_vault() -> None:
     large = SuggestionPrefetch([f"{i}.md" for i in range(auditrun.PREFETCH_MINIMUM_FILES)], (), 72)
     assert auditrun._task(small) is None
     assert auditrun._task(large) is not None
+
+
+def test_a_new_cache_and_an_emptied_old_one_get_the_large_pages(tmp_path: Path) -> None:
+    from vaultpartner.cache import PAGE_SIZE
+
+    root = make_vault(tmp_path / "v", {"A.md": "[[B]]\n"})
+    state = tmp_path / "state"
+    assert audit(root, state, cached=True)
+    path = app.open_session(root, state_override=state).state_dir / CACHE_FILE
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
+    # A cache of an older version, made with the default pages, and its parser outdated.
+    path.unlink()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA page_size=4096")
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO meta VALUES ('parser', 'an older parser')")
+    plain = audit(root, tmp_path / "plain", cached=False)
+    assert audit(root, state, cached=True) == plain
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert audit(root, state, cached=True) == plain
