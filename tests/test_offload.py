@@ -54,12 +54,18 @@ def test_a_failed_piece_is_none_and_so_is_every_later_one(failing: Callable[[], 
 
 
 @pytest.mark.timeout(60)
-def test_closing_stops_a_helper_still_at_work() -> None:
-    helper = Helper([lambda: time.sleep(600) or b""])
-    started = time.monotonic()
-    helper.close()
+def test_closing_waits_for_a_helper_still_at_work(tmp_path: Path) -> None:
+    done = tmp_path / "done"
+
+    def slow() -> bytes:
+        time.sleep(0.5)
+        done.write_bytes(b"x")
+        return b""
+
+    helper = Helper([slow])
+    helper.close()  # before anything was read: the work is finished all the same
     helper.close()  # twice is harmless
-    assert time.monotonic() - started < 30
+    assert done.read_bytes() == b"x"
 
 
 def test_a_damaged_or_short_frame_is_refused() -> None:
@@ -194,3 +200,38 @@ def test_a_helper_that_fails_costs_time_not_answers(
         monkeypatch.setattr(audit, "encode_share", lambda *args: b"\0\0\0\0damaged")
         monkeypatch.setattr(auditrun._PartnerFindings, "encoded", lambda self: b"damaged")
     assert _run(root, tmp_path / "state", cached=True) == serial
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("helped", [True, False])
+def test_the_snapshot_is_recorded_once_by_the_helper_or_else_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helped: bool
+) -> None:
+    from functools import partial
+
+    from vaultpartner.snaprecord import record_snapshot
+    from vaultpartner.snapshot import load_snapshot
+
+    root = _vault(tmp_path)
+    spy = _Spy(monkeypatch)
+    if not helped:
+        monkeypatch.setattr(auditrun, "can_start", lambda: False)
+    recorded: list[int] = []
+
+    def record(session: app.Session, vault: object) -> None:
+        recorded.append(os.getpid())
+        record_snapshot(session, vault)  # type: ignore[arg-type]
+
+    snapshots = []
+    for state in ("a", "b"):
+        session = app.open_session(root, state_override=tmp_path / state)
+        auditrun.run(session, use_cache=state == "a", snapshot=partial(record, session))
+        snapshots.append(load_snapshot(session.state_dir, root))
+    assert spy.started == (2 if helped else 0)
+    # Recorded in the helper (its appends to `recorded` stay there), or here once a run.
+    assert recorded == ([] if helped else [os.getpid(), os.getpid()])
+    for snapshot in snapshots:
+        assert snapshot is not None
+        assert sorted(snapshot.files) == sorted(
+            p.relative_to(root).as_posix() for p in root.rglob("*.md")
+        )

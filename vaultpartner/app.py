@@ -167,6 +167,15 @@ def audit(
     return result, language
 
 
+def load_partner_checks() -> None:
+    """Import what partner_findings runs (otherwise imported at its first call): a helper
+    process forked afterwards then finds it loaded instead of loading it again."""
+    import vaultpartner.partnercmds
+    import vaultpartner.partners.checks
+    import vaultpartner.partners.planner
+    import vaultpartner.vaulttexts  # noqa: F401
+
+
 def partner_findings(
     session: Session, vault: LoadedVault, *, today: dt.date | None, language: Language
 ) -> list[Finding]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -209,32 +209,40 @@ class _PartnerFindings:
 
 class _Offload:
     """The audit's Offload: a forked helper (see vaultpartner.offload) for a share of the
-    per-note checks, then `extra` (the partnership checks) when there is one."""
+    per-note checks, then each of `extras` in order (the partnership checks, the snapshot);
+    `result(name)` gives what an extra returned there, or None when no helper ran it."""
 
-    def __init__(self, extra: Callable[[], bytes] | None) -> None:
-        self._extra = extra
+    def __init__(self, extras: Mapping[str, Callable[[], bytes]], share: float) -> None:
+        self._extras = dict(extras)
+        self._received: dict[str, bytes | None] = {}
         self._helper: Helper | None = None
-
-    @property
-    def share(self) -> float:
-        # The helper checks a smaller share when the partnership checks follow in it.
-        return 0.5 if self._extra is None else 0.4
+        self.share = share
 
     def start(self, compute: Callable[[], bytes]) -> Callable[[], bytes | None] | None:
         if self._helper is not None or not can_start():
             return None
-        self._helper = Helper([compute] if self._extra is None else [compute, self._extra])
+        self._helper = Helper([compute, *self._extras.values()])
         return self._helper.next
 
-    def extra_result(self) -> bytes | None:
-        """What the helper's `extra` work returned; None when no helper ran it."""
-        if self._helper is None or self._extra is None:
+    def result(self, name: str) -> bytes | None:
+        if self._helper is None or name not in self._extras:
             return None
-        return self._helper.next()
+        for extra in self._extras:  # the helper sends them in this order
+            if extra not in self._received:
+                self._received[extra] = self._helper.next()
+            if extra == name:
+                break
+        return self._received[name]
 
     def close(self) -> None:
         if self._helper is not None:
             self._helper.close()
+
+
+# The helper's share of the notes to check: what it does besides (the partnership checks, the
+# snapshot) roughly matches what this process does after its share (storing the per-note
+# results, the hub checks). Measured on the 10,000-note benchmark vault.
+_SHARE = {0: 0.5, 1: 0.5, 2: 0.45}
 
 
 def _file_digest(path: Path) -> str:
@@ -250,20 +258,28 @@ def _audit(
     today: dt.date | None,
     results: ResultCache | None = None,
     found: Sequence[tuple[str, dict[str, list[str]]]] = (),
+    snapshot: Callable[[LoadedVault], None] | None = None,
 ) -> tuple[AuditResult, Language]:
     """The audit plus hub and partnership findings (and overdue follow-ups as of `today`).
 
     With `results`, work that outlives a change is kept there and reused: near misses of
     broken links and of missing topics, per-note results, and partnership findings.
-    `found`: near misses the parser workers searched (see prefetch). When many notes are to
-    be checked, a forked helper checks a share of them and then the partnerships meanwhile.
+    `found`: near misses the parser workers searched (see prefetch). `snapshot`: records the
+    loaded vault's snapshot. When many notes are to be checked, a forked helper checks a
+    share of them and then the partnerships, and records the snapshot, meanwhile.
     """
     files = tuple(vault.index.files)  # the layout's order (see audit.layout_key)
     suggestions = SuggestionMemo() if results is None else _load_suggestions(results)
     merge_prefetched(suggestions, found)
     memo = None if results is None else _load_memo(session, results, files)
     partners = _PartnerFindings(session, vault, today, session.language_for(vault), results)
-    offload = _Offload(partners.encoded if partners.kept is None else None)
+    extras: dict[str, Callable[[], bytes]] = {}
+    if partners.kept is None:
+        app.load_partner_checks()  # here, for a helper to share
+        extras["partners"] = partners.encoded
+    if snapshot is not None:
+        extras["snapshot"] = lambda: _recorded(snapshot, vault)
+    offload = _Offload(extras, _SHARE[len(extras)])
     try:
         result, language = app.audit(
             session, vault, suggestions=suggestions, memo=memo, offload=offload
@@ -287,12 +303,19 @@ def _audit(
         merged = hubcmd.merge_findings(result.findings, hubs)
         if merged != list(result.findings):
             result = _recount(result, merged)
-        partner_list = partners.findings(offload.extra_result())
+        partner_list = partners.findings(offload.result("partners"))
+        if snapshot is not None and offload.result("snapshot") is None:
+            snapshot(vault)  # no helper recorded it
     finally:
         offload.close()
     if not partner_list:
         return result, language
     return _recount(result, [*result.findings, *partner_list]), language
+
+
+def _recorded(snapshot: Callable[[LoadedVault], None], vault: LoadedVault) -> bytes:
+    snapshot(vault)
+    return b""
 
 
 def _prefetch(session: app.Session, walk: Walk) -> SuggestionPrefetch:
@@ -333,16 +356,25 @@ def run(
     progress: Progress | None = None,
     use_cache: bool = True,
     today: dt.date | None = None,
+    snapshot: Callable[[LoadedVault], None] | None = None,
 ) -> tuple[AuditResult, Language, LoadedVault | None]:
     """The audit of the vault as it is now, from the result cache when nothing changed.
 
     The loaded vault is returned too, or None when the answer came from the result cache
-    (the vault is then exactly as it was at the previous audit).
+    (the vault is then exactly as it was at the previous audit). `snapshot` is called with
+    the loaded vault (to record the index snapshot), unless the vault was not loaded.
     """
     # The checks build hundreds of thousands of small acyclic objects (resolutions, findings);
     # the cyclic collector would re-scan them over and over (a tenth of a 50,000-note audit).
     with bulk_allocation():
-        return _run(session, jobs=jobs, progress=progress, use_cache=use_cache, today=today)
+        return _run(
+            session,
+            jobs=jobs,
+            progress=progress,
+            use_cache=use_cache,
+            today=today,
+            snapshot=snapshot,
+        )
 
 
 def _run(
@@ -352,6 +384,7 @@ def _run(
     progress: Progress | None,
     use_cache: bool,
     today: dt.date | None,
+    snapshot: Callable[[LoadedVault], None] | None,
 ) -> tuple[AuditResult, Language, LoadedVault | None]:
     if not use_cache:
         walk = walk_vault(session.root)
@@ -359,7 +392,7 @@ def _run(
         vault = app.load(
             session, jobs=jobs, progress=progress, use_cache=False, walk=walk, task=_task(prefetch)
         )
-        return (*_audit(session, vault, today, found=prefetch.found), vault)
+        return (*_audit(session, vault, today, found=prefetch.found, snapshot=snapshot), vault)
     pairs = session.state_dir / hubcmd.PAIRS_FILE  # symmetric-topic memory changes hub findings
     extra_key = ("" if today is None else today.isoformat()) + _file_digest(pairs)
     state = ensure_vault_state_dir(session.root, override=session.state_override)
@@ -390,7 +423,7 @@ def _run(
     finally:
         if cache is not None:
             cache.close()
-    result, language = _audit(session, vault, today, results, prefetch.found)
+    result, language = _audit(session, vault, today, results, prefetch.found, snapshot)
     vault.index.forget_resolutions()  # what follows (caching, output, snapshot) resolves nothing
     files = [(path, entry.symlinked) for path, entry in vault.index.files.items()]
     hashes = {path: note.content_hash for path, note in vault.index.notes.items()}

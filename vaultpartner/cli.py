@@ -13,7 +13,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Iterable
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -40,7 +40,6 @@ from vaultpartner.findings import at_or_above
 from vaultpartner.messages import detect_language
 from vaultpartner.paths import nfc
 from vaultpartner.state import ensure_vault_state_dir
-from vaultpartner.vaultfs import LoadedVault
 from vaultpartner.writer import SafeWriter
 
 P = ParamSpec("P")
@@ -180,18 +179,15 @@ def audit(
     )
     for warning in session.warnings:
         print_warning(warning)
-    code, loaded = _run_audit(
+    code = _run_audit(
         session,
         output_format=output_format,
         output=output,
         jobs=jobs,
         use_cache=not no_cache,
         today=today.date() if today else None,
+        snapshot=True,  # in the state folder only
     )
-    if loaded is not None:  # None: answered from the result cache, nothing changed since
-        from vaultpartner.snaprecord import record_snapshot
-
-        record_snapshot(session, loaded)  # in the state folder only
     sys.exit(code)
 
 
@@ -203,18 +199,27 @@ def _run_audit(
     jobs: int | None,
     use_cache: bool = True,
     today: dt.date | None = None,
-) -> tuple[int, LoadedVault | None]:
+    snapshot: bool = False,
+) -> int:
+    """Audit and print; the exit code. `snapshot`: also record the index snapshot (when the
+    vault had to be read: an answer from the result cache means nothing changed since)."""
     interactive = sys.stderr.isatty()
     from vaultpartner import auditrun
     from vaultpartner.report import json_chunks, to_markdown
 
+    record = None
+    if snapshot:
+        from vaultpartner.snaprecord import record_snapshot
+
+        record = partial(record_snapshot, session)
     with progress_bar("reading notes", enabled=interactive) as progress:
-        result, language, loaded = auditrun.run(
+        result, language, _loaded = auditrun.run(
             session,
             jobs=jobs,
             progress=_progress_over(progress, PROGRESS_MIN_NOTES),
             use_cache=use_cache,
             today=today,
+            snapshot=record,
         )
     vault_name = str(session.root)
     if output_format == "json":
@@ -232,8 +237,8 @@ def _run_audit(
         render_findings(result.findings, result.stats, language=language, stream=sys.stdout)
     threshold = session.config.audit.fail_on
     if threshold != "never" and any(at_or_above(f.severity, threshold) for f in result.findings):
-        return EXIT_FINDINGS, loaded
-    return EXIT_OK, loaded
+        return EXIT_FINDINGS
+    return EXIT_OK
 
 
 def _progress_over(

@@ -15,10 +15,8 @@ process, so a helper is started only while twice this process's resident size st
 
 from __future__ import annotations
 
-import contextlib
 import os
 import queue
-import signal
 import threading
 import zlib
 from collections.abc import Callable, Sequence
@@ -77,12 +75,12 @@ class Helper:
         return frame
 
     def close(self) -> None:
-        """Stop the child if it still runs (its results are no longer wanted) and reap it."""
+        """Wait for the child to finish and reap it. It is not stopped: what it does is
+        bounded, and may be writing a file (the snapshot) that must not be left half made;
+        on Ctrl-C it is interrupted with this process."""
         if self._closed:
             return
         self._closed = True
-        with contextlib.suppress(ProcessLookupError):  # not reaped yet, so never raised
-            os.kill(self._pid, signal.SIGKILL)
         self._reader.join()
         os.waitpid(self._pid, 0)
 
