@@ -137,10 +137,10 @@ def test_embed_size(
 
 @settings(max_examples=3000, derandomize=True, deadline=None)
 @given(st.text(alphabet="ab Ёё|#\\\u00a0\ufeff\u0301\t\u3000\x1c\x85.,[]/^", max_size=12))
-def test_fast_wiki_link_text_agrees_with_the_full_parse(content: str) -> None:
-    from vaultpartner.linktext import wiki_link_text
+def test_fast_wiki_link_parts_agree_with_the_full_parse(content: str) -> None:
+    from vaultpartner.linktext import wiki_link_parts
 
-    assert wiki_link_text(content) == parse_wiki_content(content).text
+    assert wiki_link_parts(content) == tuple(parse_wiki_content(content).text)
 
 
 @settings(max_examples=2000, derandomize=True, deadline=None)

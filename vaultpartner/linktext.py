@@ -73,21 +73,23 @@ _PLAIN_PIPED = re.compile(
 )
 
 
-def wiki_link_text(content: str) -> LinkText:
-    """The meaning of `[[content]]`; fast paths for the common `[[Name]]`, `[[Name#Heading]]`
-    and `[[Name|display]]` (what parse_wiki_content gives, without the positions)."""
+def wiki_link_parts(content: str) -> tuple[str, str, str | None]:
+    """The meaning of `[[content]]` as a plain (linkpath, subpath, display) tuple, what the
+    parser stores; fast paths for the common `[[Name]]`, `[[Name#Heading]]` and
+    `[[Name|display]]` (what parse_wiki_content gives, without the positions)."""
     if _PLAIN_CONTENT.fullmatch(content):
         # No pipe, backslash, '#', no-break space, or whitespace to trim: only NFC remains.
         target = content if unicodedata.is_normalized("NFC", content) else nfc(content)
-        return LinkText(target, "", None)
+        return target, "", None
     piped = _PLAIN_PIPED.fullmatch(content)
     if piped is None:
-        return parse_wiki_content(content).text
+        text = parse_wiki_content(content).text
+        return text.linkpath, text.subpath, text.display
     left, display = piped.groups()
     target = left if unicodedata.is_normalized("NFC", left) else nfc(left)
     cut = target.find("#")
     linkpath, subpath = (target, "") if cut < 0 else (target[:cut], target[cut:])
-    return LinkText(linkpath, subpath, None if display is None else js_trim(display))
+    return linkpath, subpath, None if display is None else js_trim(display)
 
 
 def parse_wiki_content(content: str) -> WikiParts:

@@ -23,7 +23,7 @@ from vaultpartner.linktext import (
     LinkText,
     parse_markdown_destination,
     parse_wiki_content,
-    wiki_link_text,
+    wiki_link_parts,
 )
 from vaultpartner.scan import RawLink, ScanResult, ScanState, finish, scan_region
 from vaultpartner.simpleblocks import simple_inline_blocks
@@ -79,8 +79,12 @@ class LinkList(Sequence[Link]):
     def of(cls, links: Iterable[Link]) -> LinkList:
         if isinstance(links, LinkList):
             return links
-        rows = tuple((*link[:3], tuple(link.text), *link[4:]) for link in links)
-        return cls(marshal.dumps(rows), len(rows)) if rows else EMPTY_LINKS
+        return cls.of_rows([link_row(link) for link in links])
+
+    @classmethod
+    def of_rows(cls, rows: Sequence[tuple[Any, ...]]) -> LinkList:
+        """From links as `link_row` gives them (the parser makes its links in this form)."""
+        return cls(marshal.dumps(tuple(rows)), len(rows)) if rows else EMPTY_LINKS
 
     @property
     def data(self) -> bytes:
@@ -130,6 +134,11 @@ class LinkList(Sequence[Link]):
 
 
 EMPTY_LINKS = LinkList(marshal.dumps(()), 0)
+
+
+def link_row(link: Link) -> tuple[Any, ...]:
+    """A link as plain tuples (what marshal stores): its LinkText a plain tuple too."""
+    return (*link[:3], tuple(link.text), *link[4:])
 
 
 def linkpaths(links: Sequence[Link]) -> Iterable[str]:
@@ -235,7 +244,7 @@ def _parse_text(path: str, text: str, *, size: int, digest: str, bom: bool) -> N
     block = find_frontmatter(text)
     frontmatter: dict[str, Any] | None = None
     fm_error: FrontmatterError | None = None
-    links: list[Link] = []
+    rows: list[tuple[Any, ...]] = []  # the links, as LinkList stores them
     body_start = 0
     if block is not None:
         body_start = block.body_start
@@ -244,10 +253,10 @@ def _parse_text(path: str, text: str, *, size: int, digest: str, bom: bool) -> N
             fm_error = FrontmatterError(parsed.error, parsed.error_line)
         else:
             frontmatter = parsed.data
-            links.extend(_frontmatter_links(text, parsed.strings))
+            rows.extend(map(link_row, _frontmatter_links(text, parsed.strings)))
     body_line_index = lines.position(body_start)[0] - 1
-    body_links, headings, block_ids = _parse_body(text, body_start, body_line_index, lines)
-    links.extend(body_links)
+    body_rows, headings, block_ids = _parse_body(text, body_start, body_line_index, lines)
+    rows.extend(body_rows)
     # Both marks need "[!" or "%%": testing for those first spares most notes the regex.
     marked = ("[!" in text or "%%" in text) and bool(_CONFIDENTIAL_MARK.search(text))
     secret = marked or _truthy((frontmatter or {}).get("confidential"))
@@ -263,7 +272,7 @@ def _parse_text(path: str, text: str, *, size: int, digest: str, bom: bool) -> N
         frontmatter_error=fm_error,
         body_start=body_start,
         body_line=body_line_index + 1,
-        links=LinkList.of(links),
+        links=LinkList.of_rows(rows),
         headings=tuple(headings),
         block_ids=frozenset(block_ids) if block_ids else NO_BLOCK_IDS,
         aliases=_string_list(frontmatter, "aliases"),
@@ -291,7 +300,8 @@ def _needs_block_parse(body: str) -> bool:
 
 def _parse_body(
     text: str, body_start: int, body_line_index: int, lines: _Lines
-) -> tuple[list[Link], list[Heading], set[str]]:
+) -> tuple[list[tuple[Any, ...]], list[Heading], set[str]]:
+    """The body's links (as link_row gives them), root headings and block ids."""
     body = text[body_start:]
     if not _needs_block_parse(body):
         return [], [], set()
@@ -325,8 +335,8 @@ def _parse_body(
         # The id sits at the end of the block: it counts unless that spot is in a comment.
         if found and not (comments and _inside(comments, _last_char(text, start, end))):
             block_ids.add(found.group(1).lower())
-    links = [_body_link(text, raw, lines) for raw in result.links]
-    return [link for link in links if link is not None], headings, block_ids
+    rows = [_body_link_row(text, raw, lines) for raw in result.links]
+    return [row for row in rows if row is not None], headings, block_ids
 
 
 _WIKILINK_SPAN = re.compile(r"\[\[[^\n]*?\]\]")
@@ -364,9 +374,11 @@ def _inside(comments: list[tuple[int, int]], offset: int) -> bool:
     return index >= 0 and comments[index][0] <= offset < comments[index][1]
 
 
-def _body_link(text: str, raw: RawLink, lines: _Lines) -> Link | None:
+def _body_link_row(text: str, raw: RawLink, lines: _Lines) -> tuple[Any, ...] | None:
+    """A body link as link_row gives it (built as plain tuples: the parser makes one per
+    link, tens of thousands in a vault)."""
     if raw.kind == "wiki":
-        link_text = wiki_link_text(text[raw.content_start : raw.content_end])
+        parts = wiki_link_parts(text[raw.content_start : raw.content_end])
         syntax: Syntax = "wiki"
     else:
         destination = text[raw.content_start : raw.content_end]
@@ -375,18 +387,13 @@ def _body_link(text: str, raw: RawLink, lines: _Lines) -> Link | None:
         )
         if parsed is None:
             return None
-        label = text[raw.label_start : raw.label_end]
-        link_text = LinkText(parsed.linkpath, parsed.subpath, label)
+        parts = (parsed.linkpath, parsed.subpath, text[raw.label_start : raw.label_end])
         syntax = "markdown"
     line, column = lines.position(raw.start)
-    # tuple.__new__ with every field: the NamedTuple's keyword __new__ costs more than the
-    # rest of this function, for tens of thousands of links.
-    fields = (
-        syntax, "body", raw.embed, link_text, raw.start, raw.end, line, column,
+    return (
+        syntax, "body", raw.embed, parts, raw.start, raw.end, line, column,
         text[raw.start : raw.end], raw.in_comment, None, True, "",
     )  # fmt: skip
-    link: Link = _new_tuple(Link, fields)
-    return link
 
 
 def _unescape(destination: str) -> str:
