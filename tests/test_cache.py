@@ -261,6 +261,32 @@ def test_per_note_rows_are_not_added_to_a_set_another_run_replaced(tmp_path: Pat
     assert results.get_rows("other") == ("", {})
 
 
+def test_a_result_cache_kept_open_sees_what_others_write_and_survives_damage(
+    tmp_path: Path,
+) -> None:
+    from vaultpartner.cache import ResultCache
+
+    mine, other = ResultCache(tmp_path), ResultCache(tmp_path)
+    mine.put("k", b"mine")
+    assert mine.get("k") == b"mine"
+    other.put("k", b"other's")  # another process meanwhile: no stale view here
+    assert mine.get("k") == b"other's"
+    other.put_rows("rows", "layout", {"A.md": b"a"}, replace=True)
+    assert mine.get_rows("rows") == ("layout", {"A.md": b"a"})
+    other.close()
+    mine.close()
+    mine.close()  # twice is harmless
+    # Garbage in place of the file: refused (and the connection dropped), then rebuilt.
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{tmp_path / CACHE_FILE}{suffix}").unlink(missing_ok=True)
+    (tmp_path / CACHE_FILE).write_bytes(b"not a database" * 100)
+    assert mine.get("k") is None
+    mine.put("k", b"lost")  # not stored, no error
+    (tmp_path / CACHE_FILE).unlink()
+    mine.put("k", b"again")
+    assert mine.get("k") == b"again"
+
+
 SAMPLE = Path(__file__).resolve().parent.parent / "vaultpartner" / "sample_vault"
 ANNA = "Рекрутеры/Анна Петрова.md"
 CALL = "Взаимодействия/2026-10-02 Созвон с Анной.md"

@@ -149,10 +149,12 @@ def audit(
     suggestions: SuggestionMemo | None = None,
     memo: AuditMemo | None = None,
     offload: Offload | None = None,
+    language: Language | None = None,
 ) -> tuple[AuditResult, Language]:
     """The audit's findings; `suggestions` and `memo` (kept by the caller) carry work over
-    from an earlier run; `offload`: where a share of the checks may run meanwhile."""
-    language = session.language_for(vault)
+    from an earlier run; `offload`: where a share of the checks may run meanwhile;
+    `language`: the session's language for this vault, when the caller knows it already."""
+    language = language or session.language_for(vault)
     options = session.audit_options(language)
     from vaultpartner.audit import run_audit
 

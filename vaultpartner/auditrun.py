@@ -272,7 +272,8 @@ def _audit(
     suggestions = SuggestionMemo() if results is None else _load_suggestions(results)
     merge_prefetched(suggestions, found)
     memo = None if results is None else _load_memo(session, results, files)
-    partners = _PartnerFindings(session, vault, today, session.language_for(vault), results)
+    language = session.language_for(vault)
+    partners = _PartnerFindings(session, vault, today, language, results)
     extras: dict[str, Callable[[], bytes]] = {}
     if partners.kept is None:
         app.load_partner_checks()  # here, for a helper to share
@@ -282,7 +283,7 @@ def _audit(
     offload = _Offload(extras, _SHARE[len(extras)])
     try:
         result, language = app.audit(
-            session, vault, suggestions=suggestions, memo=memo, offload=offload
+            session, vault, suggestions=suggestions, memo=memo, offload=offload, language=language
         )
         # Every link was resolved; the hub and partnership checks resolve the few they read
         # again. Dropped now, the memory is reused by what follows instead of adding to it.
@@ -421,6 +422,9 @@ def _run(
             task=_task(prefetch),
         )
     finally:
+        # Open first, so that the note cache's connection closing is not the last one (see
+        # ResultCache).
+        results.connect()
         if cache is not None:
             cache.close()
     result, language = _audit(session, vault, today, results, prefetch.found, snapshot)

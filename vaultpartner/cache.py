@@ -342,39 +342,65 @@ def _resize_pages(db: sqlite3.Connection) -> None:
 
 
 class ResultCache:
-    """Audit results of an unchanged vault, keyed by everything they depend on."""
+    """Audit results of an unchanged vault, keyed by everything they depend on.
+
+    One connection, opened at first use and kept: opening one costs a millisecond or two, and
+    the last connection to close copies the write-ahead log into the file, which the note
+    cache's connection closing after a cold load is then not (see PAGE_SIZE). A process that
+    ends without closing it leaves the log for the next one, as SQLite intends. Like the note
+    cache's, the connection stays with the file it opened (a cache folder deleted meanwhile
+    costs this run's results, nothing else); after an error it is opened afresh."""
 
     def __init__(self, state_dir: Path) -> None:
         self._path = state_dir / CACHE_FILE
+        self._db: sqlite3.Connection | None = None
+
+    def connect(self) -> None:
+        """Open the connection now (best effort; every method opens it when needed)."""
+        with contextlib.suppress(sqlite3.DatabaseError):
+            self._connection()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._db = _connect(self._path)
+        return self._db
+
+    def _failed(self) -> None:
+        """After an error the connection is opened afresh (the file may have been replaced)."""
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     def get(self, key: str) -> bytes | None:
         try:
-            db = _connect(self._path)
-            try:
-                row = db.execute("SELECT value FROM results WHERE key = ?", (key,)).fetchone()
-            finally:
-                db.close()
+            db = self._connection()
+            rows = db.execute("SELECT value FROM results WHERE key = ?", (key,)).fetchall()
         except sqlite3.DatabaseError:
+            self._failed()
             return None
-        return None if row is None else bytes(row[0])
+        return bytes(rows[0][0]) if rows else None
 
     def put(self, key: str, value: bytes) -> None:
         try:
-            db = _connect(self._path)
-            try:
-                with db:
-                    db.execute(
-                        "INSERT OR REPLACE INTO results VALUES (?, ?, ?)",
-                        (key, value, time.time_ns()),
-                    )
-                    # Only the latest few are worth keeping (a few rows per set of options).
-                    db.execute(
-                        "DELETE FROM results WHERE key NOT IN "
-                        "(SELECT key FROM results ORDER BY created_ns DESC LIMIT 16)"
-                    )
-            finally:
-                db.close()
+            db = self._connection()
+            with db:
+                db.execute(
+                    "INSERT OR REPLACE INTO results VALUES (?, ?, ?)",
+                    (key, value, time.time_ns()),
+                )
+                # Only the latest few are worth keeping (a few rows per set of options).
+                db.execute(
+                    "DELETE FROM results WHERE key NOT IN "
+                    "(SELECT key FROM results ORDER BY created_ns DESC LIMIT 16)"
+                )
         except sqlite3.DatabaseError as exc:
+            self._failed()
             log.info("audit result not cached (%s)", exc)
 
     # Results kept a row per note (`kind` names the set): one changed note rewrites one row,
@@ -383,14 +409,12 @@ class ResultCache:
     def get_rows(self, kind: str) -> tuple[str, dict[str, bytes]]:
         """(key, path -> value) of the set `kind`; ("", {}) when there is none."""
         try:
-            db = _connect(self._path)
-            try:
-                rows = db.execute(
-                    "SELECT path, value FROM result_rows WHERE kind = ?", (kind,)
-                ).fetchall()
-            finally:
-                db.close()
+            db = self._connection()
+            rows = db.execute(
+                "SELECT path, value FROM result_rows WHERE kind = ?", (kind,)
+            ).fetchall()
         except sqlite3.DatabaseError:
+            self._failed()
             return "", {}
         found = {path: bytes(value) for path, value in rows}
         key = found.pop("", b"")
@@ -413,28 +437,26 @@ class ResultCache:
         still belongs to `key` (another run may have replaced it since it was read). One
         transaction: a set is never half-updated."""
         try:
-            db = _connect(self._path)
-            try:
-                with db:
-                    db.execute("BEGIN IMMEDIATE")
-                    if replace:
-                        db.execute("DELETE FROM result_rows WHERE kind = ?", (kind,))
-                    else:
-                        stored = db.execute(
-                            "SELECT value FROM result_rows WHERE kind = ? AND path = ''", (kind,)
-                        ).fetchone()
-                        if stored is None or bytes(stored[0]) != key.encode():
-                            return
-                    db.executemany(
-                        "DELETE FROM result_rows WHERE kind = ? AND path = ?",
-                        [(kind, path) for path in removed if path],
-                    )
-                    db.executemany(
-                        "INSERT OR REPLACE INTO result_rows VALUES (?, ?, ?)",
-                        [(kind, "", key.encode())]
-                        + [(kind, path, value) for path, value in rows.items() if path],
-                    )
-            finally:
-                db.close()
+            db = self._connection()
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                if replace:
+                    db.execute("DELETE FROM result_rows WHERE kind = ?", (kind,))
+                else:
+                    stored = db.execute(
+                        "SELECT value FROM result_rows WHERE kind = ? AND path = ''", (kind,)
+                    ).fetchall()
+                    if not stored or bytes(stored[0][0]) != key.encode():
+                        return
+                db.executemany(
+                    "DELETE FROM result_rows WHERE kind = ? AND path = ?",
+                    [(kind, path) for path in removed if path],
+                )
+                db.executemany(
+                    "INSERT OR REPLACE INTO result_rows VALUES (?, ?, ?)",
+                    [(kind, "", key.encode())]
+                    + [(kind, path, value) for path, value in rows.items() if path],
+                )
         except sqlite3.DatabaseError as exc:
+            self._failed()
             log.info("per-note results not cached (%s)", exc)
