@@ -228,8 +228,18 @@ def test_the_snapshot_is_recorded_once_by_the_helper_or_else_here(
         auditrun.run(session, use_cache=state == "a", snapshot=partial(record, session))
         snapshots.append(load_snapshot(session.state_dir, root))
     assert spy.started == (2 if helped else 0)
+    # After a small change the helper has no notes to check, and records the snapshot alone.
+    note = root / "Проект 1.md"
+    note.write_text(note.read_text(encoding="utf-8") + "[[Новая ссылка]]\n", encoding="utf-8")
+    plain = app.open_session(root, state_override=tmp_path / "plain")
+    expected = auditrun.run(plain, use_cache=False)[0]
+    before = spy.started
+    session = app.open_session(root, state_override=tmp_path / "a")
+    assert auditrun.run(session, snapshot=partial(record, session))[0] == expected
+    snapshots.append(load_snapshot(session.state_dir, root))
+    assert spy.started == before + (1 if helped else 0)
     # Recorded in the helper (its appends to `recorded` stay there), or here once a run.
-    assert recorded == ([] if helped else [os.getpid(), os.getpid()])
+    assert recorded == ([] if helped else [os.getpid()] * 3)
     for snapshot in snapshots:
         assert snapshot is not None
         assert sorted(snapshot.files) == sorted(

@@ -395,9 +395,10 @@ class Offload(Protocol):
     def share(self) -> float:
         """The fraction of the notes to recompute that is handed over."""
 
-    def start(self, compute: Callable[[], bytes]) -> Callable[[], bytes | None] | None:
+    def start(self, compute: Callable[[], bytes] | None) -> Callable[[], bytes | None] | None:
         """Run `compute` elsewhere; a function that waits for its bytes (None when it
-        failed), or None when nothing can be started now."""
+        failed), or None when nothing can be started now. Called once per audit, with None
+        when there are too few notes to hand over (the caller's own work may go there)."""
 
 
 # Fewer notes to recompute than this are checked here: a helper would cost more than it saves.
@@ -443,10 +444,11 @@ def _hand_over(
     ctx: _Context, todo: list[str], offload: Offload | None
 ) -> tuple[list[str], Callable[[], bytes | None] | None]:
     """(the notes handed over, the function that collects their results), or ([], None)."""
-    if offload is None or len(todo) < OFFLOAD_MINIMUM:
+    if offload is None:
         return [], None
     handed = todo[len(todo) - int(len(todo) * offload.share) :]
-    if not handed:
+    if len(todo) < OFFLOAD_MINIMUM or not handed:
+        offload.start(None)
         return [], None
     files = tuple(ctx.index.files)
 

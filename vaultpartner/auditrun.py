@@ -210,7 +210,8 @@ class _PartnerFindings:
 class _Offload:
     """The audit's Offload: a forked helper (see vaultpartner.offload) for a share of the
     per-note checks, then each of `extras` in order (the partnership checks, the snapshot);
-    `result(name)` gives what an extra returned there, or None when no helper ran it."""
+    `result(name)` gives what an extra returned there, or None when no helper ran it. With
+    few notes to check (after a small change) the helper runs the extras alone."""
 
     def __init__(self, extras: Mapping[str, Callable[[], bytes]], share: float) -> None:
         self._extras = dict(extras)
@@ -218,11 +219,12 @@ class _Offload:
         self._helper: Helper | None = None
         self.share = share
 
-    def start(self, compute: Callable[[], bytes]) -> Callable[[], bytes | None] | None:
-        if self._helper is not None or not can_start():
+    def start(self, compute: Callable[[], bytes] | None) -> Callable[[], bytes | None] | None:
+        works = [*([] if compute is None else [compute]), *self._extras.values()]
+        if self._helper is not None or not works or not can_start():
             return None
-        self._helper = Helper([compute, *self._extras.values()])
-        return self._helper.next
+        self._helper = Helper(works)
+        return None if compute is None else self._helper.next
 
     def result(self, name: str) -> bytes | None:
         if self._helper is None or name not in self._extras:
