@@ -162,7 +162,7 @@ def test_an_audit_with_a_helper_answers_as_one_without(
     changed = _run(root, tmp_path / "serial-2", cached=False)
     before = spy.started
     assert _run(root, state, cached=True) == changed  # the per-note results it kept hold
-    assert spy.started == before  # one note to check again: no helper for that
+    assert spy.started == before + 1  # one note to check: the helper runs the hub checks alone
 
 
 @pytest.mark.timeout(120)
@@ -245,3 +245,32 @@ def test_the_snapshot_is_recorded_once_by_the_helper_or_else_here(
         assert sorted(snapshot.files) == sorted(
             p.relative_to(root).as_posix() for p in root.rglob("*.md")
         )
+
+
+@pytest.mark.timeout(120)
+def test_near_misses_of_topics_the_helper_searched_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from vaultpartner.cache import ResultCache
+
+    golden = Path(__file__).resolve().parent / "golden_hubs" / "missing-en"
+    rows = {}
+    for helped in (False, True):
+        root = tmp_path / f"vault-{helped}"
+        shutil.copytree(golden, root, ignore=shutil.ignore_patterns("problems.txt"))
+        interviews = root / "Interviews.md"
+        interviews.write_text(interviews.read_text() + "- [[Partnershp]]\n- [[Interveiws]]\n")
+        with monkeypatch.context() as patched:
+            spy = _Spy(patched)
+            if not helped:
+                patched.setattr(auditrun, "can_start", lambda: False)
+            state = tmp_path / f"state-{helped}"
+            found = _run(root, state, cached=True)
+            assert spy.started == (1 if helped else 0)
+        session = app.open_session(root, state_override=state)
+        kept = auditrun._load_suggestions(ResultCache(session.state_dir), auditrun._TOPICS_ROW)
+        rows[helped] = (found, kept.found)
+    assert rows[True] == rows[False]
+    assert rows[True][1]  # there were near misses to keep

@@ -93,7 +93,7 @@ def _decode(data: bytes) -> tuple[AuditResult, Language] | None:
 # The result cache's rows for near misses of broken links and of missing topics (kept while
 # the names they were searched among stay the same).
 _SUGGESTIONS_KEY = "suggestions\0"
-_TOPIC_SUGGESTIONS_KEY = "topic-suggestions\0"
+_TOPICS_ROW = "topic-suggestions\0"
 
 
 def _load_suggestions(results: ResultCache, row: str = _SUGGESTIONS_KEY) -> SuggestionMemo:
@@ -207,6 +207,52 @@ class _PartnerFindings:
         return fresh
 
 
+class _HubFindings:
+    """The hub checks' findings (topics without a hub, hubs to update), with the near misses
+    of missing topics kept in the result cache; handed to a helper like the partnerships."""
+
+    def __init__(
+        self,
+        session: app.Session,
+        vault: LoadedVault,
+        language: Language,
+        results: ResultCache | None,
+    ) -> None:
+        self._args = (session, vault, language)
+        self._results = results
+        self._topics = None if results is None else _load_suggestions(results, _TOPICS_ROW)
+
+    def _compute(self) -> list[Finding]:
+        session, vault, language = self._args
+        plan = hubcmd.plan_for_vault(session, vault, language=language, suggestions=self._topics)
+        return hubcmd.hub_findings(plan, language)
+
+    def encoded(self) -> bytes:
+        """The findings, with the near misses this search added (for `findings` to keep)."""
+        found = self._compute()
+        topics = self._topics
+        added = (topics.key, topics.found) if topics is not None and topics.changed else None
+        return encode_findings(tuple(found), header=added)
+
+    def findings(self, computed: bytes | None) -> list[Finding]:
+        """The findings `computed` elsewhere (computed here when that failed); the near
+        misses of missing topics stored when they changed."""
+        decoded = None if computed is None else decode_findings(computed)
+        if decoded is None:
+            found = self._compute()
+        else:
+            header, hubs = decoded
+            found = list(hubs)
+            if self._topics is not None and isinstance(header, list | tuple) and len(header) == 2:
+                key, names = header
+                if isinstance(key, str) and isinstance(names, dict):
+                    self._topics.merge(key, names)
+        topics = self._topics
+        if self._results is not None and topics is not None and topics.changed:
+            self._results.put(_TOPICS_ROW + code_fingerprint(), _encode_suggestions(topics))
+        return found
+
+
 class _Offload:
     """The audit's Offload: a forked helper (see vaultpartner.offload) for a share of the
     per-note checks, then each of `extras` in order (the partnership checks, the snapshot);
@@ -241,10 +287,11 @@ class _Offload:
             self._helper.close()
 
 
-# The helper's share of the notes to check: what it does besides (the partnership checks, the
-# snapshot) roughly matches what this process does after its share (storing the per-note
-# results, the hub checks). Measured on the 10,000-note benchmark vault.
-_SHARE = {0: 0.5, 1: 0.5, 2: 0.45}
+# The helper's share of the notes to check, by how many extras follow in it (hubs, partnership
+# checks, snapshot): the helper's extras take about as long as what this process does after
+# its share (decoding the helper's results, storing the per-note results, the result cache).
+# Measured on the 10,000-note benchmark vault (neither waited for the other for long).
+_SHARE = {1: 0.5, 2: 0.4, 3: 0.35}
 
 
 def _file_digest(path: Path) -> str:
@@ -260,15 +307,18 @@ def _audit(
     today: dt.date | None,
     results: ResultCache | None = None,
     found: Sequence[tuple[str, dict[str, list[str]]]] = (),
+    *,
     snapshot: Callable[[LoadedVault], None] | None = None,
+    done: Callable[[AuditResult, Language], None] | None = None,
 ) -> tuple[AuditResult, Language]:
     """The audit plus hub and partnership findings (and overdue follow-ups as of `today`).
 
     With `results`, work that outlives a change is kept there and reused: near misses of
     broken links and of missing topics, per-note results, and partnership findings.
     `found`: near misses the parser workers searched (see prefetch). `snapshot`: records the
-    loaded vault's snapshot. When many notes are to be checked, a forked helper checks a
-    share of them and then the partnerships, and records the snapshot, meanwhile.
+    loaded vault's snapshot. `done`: called with the result as soon as it is complete (before
+    waiting for the snapshot). A forked helper checks a share of the notes when there are
+    many, then the hubs and the partnerships, and records the snapshot, meanwhile.
     """
     files = tuple(vault.index.files)  # the layout's order (see audit.layout_key)
     suggestions = SuggestionMemo() if results is None else _load_suggestions(results)
@@ -276,7 +326,8 @@ def _audit(
     memo = None if results is None else _load_memo(session, results, files)
     language = session.language_for(vault)
     partners = _PartnerFindings(session, vault, today, language, results)
-    extras: dict[str, Callable[[], bytes]] = {}
+    hubs = _HubFindings(session, vault, language, results)
+    extras: dict[str, Callable[[], bytes]] = {"hubs": hubs.encoded}
     if partners.kept is None:
         app.load_partner_checks()  # here, for a helper to share
         extras["partners"] = partners.encoded
@@ -290,7 +341,6 @@ def _audit(
         # Every link was resolved; the hub and partnership checks resolve the few they read
         # again. Dropped now, the memory is reused by what follows instead of adding to it.
         vault.index.forget_resolutions()
-        topics = None
         if results is not None:
             # Stored now, before the other checks add to what the process holds at its peak.
             if suggestions.changed:
@@ -298,22 +348,20 @@ def _audit(
             if memo is not None and memo.changed:
                 _store_memo(memo, results, files)
             del memo
-            topics = _load_suggestions(results, _TOPIC_SUGGESTIONS_KEY)
-        plan = hubcmd.plan_for_vault(session, vault, language=language, suggestions=topics)
-        if results is not None and topics is not None and topics.changed:
-            results.put(_TOPIC_SUGGESTIONS_KEY + code_fingerprint(), _encode_suggestions(topics))
-        hubs = hubcmd.hub_findings(plan, language)
-        merged = hubcmd.merge_findings(result.findings, hubs)
+        merged = hubcmd.merge_findings(result.findings, hubs.findings(offload.result("hubs")))
         if merged != list(result.findings):
             result = _recount(result, merged)
         partner_list = partners.findings(offload.result("partners"))
+        if partner_list:
+            result = _recount(result, [*result.findings, *partner_list])
+        vault.index.forget_resolutions()  # what follows (caching, output) resolves nothing
+        if done is not None:
+            done(result, language)
         if snapshot is not None and offload.result("snapshot") is None:
             snapshot(vault)  # no helper recorded it
     finally:
         offload.close()
-    if not partner_list:
-        return result, language
-    return _recount(result, [*result.findings, *partner_list]), language
+    return result, language
 
 
 def _recorded(snapshot: Callable[[LoadedVault], None], vault: LoadedVault) -> bytes:
@@ -395,7 +443,8 @@ def _run(
         vault = app.load(
             session, jobs=jobs, progress=progress, use_cache=False, walk=walk, task=_task(prefetch)
         )
-        return (*_audit(session, vault, today, found=prefetch.found, snapshot=snapshot), vault)
+        audited = _audit(session, vault, today, found=prefetch.found, snapshot=snapshot)
+        return (*audited, vault)
     pairs = session.state_dir / hubcmd.PAIRS_FILE  # symmetric-topic memory changes hub findings
     extra_key = ("" if today is None else today.isoformat()) + _file_digest(pairs)
     state = ensure_vault_state_dir(session.root, override=session.state_override)
@@ -429,9 +478,13 @@ def _run(
         results.connect()
         if cache is not None:
             cache.close()
-    result, language = _audit(session, vault, today, results, prefetch.found, snapshot)
-    vault.index.forget_resolutions()  # what follows (caching, output, snapshot) resolves nothing
-    files = [(path, entry.symlinked) for path, entry in vault.index.files.items()]
-    hashes = {path: note.content_hash for path, note in vault.index.notes.items()}
-    results.put(_key(session, files, hashes, vault.loops, extra_key), _encode(result, language))
+
+    def keep(result: AuditResult, language: Language) -> None:
+        files = [(path, entry.symlinked) for path, entry in vault.index.files.items()]
+        hashes = {path: note.content_hash for path, note in vault.index.notes.items()}
+        results.put(_key(session, files, hashes, vault.loops, extra_key), _encode(result, language))
+
+    result, language = _audit(
+        session, vault, today, results, prefetch.found, snapshot=snapshot, done=keep
+    )
     return result, language, vault
