@@ -323,3 +323,31 @@ def test_the_program_leaves_at_once_with_everything_written(tmp_path: Path) -> N
     )
     assert missing.returncode == 2
     assert "does not exist" in missing.stderr
+
+
+def test_a_cold_audit_with_recruiters_loads_no_template_or_terminal_libraries(
+    tmp_path: Path,
+) -> None:
+    """Jinja2 (note rendering) and rich (terminal display) are for other commands: the
+    audit's partnership checks read the vault without them."""
+    import subprocess
+    import sys
+
+    vault = make_vault(
+        tmp_path / "v",
+        {
+            "Рекрутеры/Анна.md": "---\ntype: recruiter\nlast_contact: 2026-01-01\n---\n# Анна\n",
+            "Заметка.md": "[[Анна]] [[Нет такой]]\n",
+        },
+    )
+    code = (
+        "import sys, os; from vaultpartner import cli\n"
+        "try:\n"
+        f"    cli.main.main(['--state-dir', {str(tmp_path / 'state')!r}, 'audit', {str(vault)!r},"
+        "     '--format', 'json', '--output', os.devnull], standalone_mode=False)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in ('jinja2', 'rich') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

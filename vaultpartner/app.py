@@ -172,9 +172,9 @@ def audit(
 def load_partner_checks() -> None:
     """Import what partner_findings runs (otherwise imported at its first call): a helper
     process forked afterwards then finds it loaded instead of loading it again."""
-    import vaultpartner.partnercmds
     import vaultpartner.partners.checks
-    import vaultpartner.partners.planner
+    import vaultpartner.partners.existing
+    import vaultpartner.profilenote
     import vaultpartner.vaulttexts  # noqa: F401
 
 
@@ -186,9 +186,9 @@ def partner_findings(
     recruiters due a follow-up that has no note yet (on the recruiter note), and open
     follow-up notes past their due date."""
     from vaultpartner.messages import has_message
-    from vaultpartner.partnercmds import profile_changed
     from vaultpartner.partners.checks import leak_problems, note_fingerprints, partner_problems
-    from vaultpartner.partners.planner import read_existing
+    from vaultpartner.partners.existing import read_existing
+    from vaultpartner.profilenote import profile_changed
     from vaultpartner.vaulttexts import VaultTexts
 
     texts = VaultTexts(vault)

@@ -141,7 +141,7 @@ def _store_memo(memo: AuditMemo, results: ResultCache, files: Sequence[str]) -> 
 
 
 def _profile_changed(session: app.Session, vault: LoadedVault) -> dt.date | None:
-    from vaultpartner.partnercmds import profile_changed  # the partnership checks' imports
+    from vaultpartner.profilenote import profile_changed  # the partnership checks' imports
 
     return profile_changed(session, vault)
 

@@ -14,7 +14,6 @@ from vaultpartner import app
 from vaultpartner.apply import Applier, ApplyReport, diffs
 from vaultpartner.cmdmessages import command_message, plan_in
 from vaultpartner.console import print_lines, print_warning
-from vaultpartner.dates import as_date
 from vaultpartner.digest import content_hash
 from vaultpartner.errors import EXIT_FINDINGS, EXIT_OK, VaultPartnerError
 from vaultpartner.linkcmds import writable
@@ -33,6 +32,7 @@ from vaultpartner.partners.planner import (
 from vaultpartner.partners.schema import excluded, load_recruiters
 from vaultpartner.paths import within_any
 from vaultpartner.plan import FileCreate, Plan
+from vaultpartner.profilenote import profile_changed
 from vaultpartner.state import ensure_vault_state_dir
 from vaultpartner.vaultfs import LoadedVault
 from vaultpartner.vaulttexts import VaultTexts
@@ -54,29 +54,6 @@ def _writable(session: app.Session, vault: LoadedVault) -> Callable[[str], bool]
     base = writable(session, vault)
     folders = session.template_folders()
     return lambda path: base(path) and not within_any(path, folders)
-
-
-def profile_changed(session: app.Session, vault: LoadedVault) -> dt.date | None:
-    """When my profile note last changed: its `updated` property, else the file's date."""
-    wanted = session.config.partners.profile_note.strip().removesuffix(".md")
-    if wanted:
-        resolution = vault.index.resolve(wanted, "")
-        note = vault.index.notes.get(resolution.path or "")
-    else:  # not configured: the one note marked `type: profile`, if there is exactly one
-        marked = [
-            n for n in vault.index.notes.values() if (n.frontmatter or {}).get("type") == "profile"
-        ]
-        note = marked[0] if len(marked) == 1 else None
-    if note is None:
-        return None
-    updated = as_date((note.frontmatter or {}).get("updated"))
-    if updated is not None:
-        return updated
-    try:
-        mtime = os.stat(vault.os_paths[note.path]).st_mtime
-    except (KeyError, OSError):
-        return None
-    return dt.date.fromtimestamp(mtime)
 
 
 def planner_input(

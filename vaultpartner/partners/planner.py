@@ -26,13 +26,12 @@ from vaultpartner.fmedit import FrontmatterEditError, set_value, yaml_scalar
 from vaultpartner.index import VaultIndex
 from vaultpartner.linkformat import LinkFormat
 from vaultpartner.partners import notes
+from vaultpartner.partners.existing import read_existing
 from vaultpartner.partners.generated import GeneratedState
-from vaultpartner.partners.history import tasks
 from vaultpartner.partners.model import (
     ContactHistory,
     ExistingFollowup,
     FollowupDue,
-    FollowupStatus,
     PartnerProblem,
 )
 from vaultpartner.partners.names import (
@@ -44,11 +43,8 @@ from vaultpartner.partners.names import (
     unique_note_path,
 )
 from vaultpartner.partners.rules import due_followups
-from vaultpartner.partners.schema import is_followup
 from vaultpartner.partners.views import Linker, digest_text, followup_facts
 from vaultpartner.plan import FileCreate, FileEdit, Plan
-
-_STATUSES: tuple[FollowupStatus, ...] = ("open", "done", "skipped")
 
 
 @dataclass(frozen=True)
@@ -76,42 +72,6 @@ class FollowupPlan:
     closed: list[tuple[str, str, dt.date]] = field(default_factory=list)  # followup, recruiter
     generated: dict[str, bytes] = field(default_factory=dict)  # path -> bytes we write
     problems: list[PartnerProblem] = field(default_factory=list)
-
-
-def read_existing(
-    index: VaultIndex, texts: Mapping[str, str], *, global_filter: str = ""
-) -> list[ExistingFollowup]:
-    """Every follow-up note in the vault, sorted by path."""
-    found: list[ExistingFollowup] = []
-    for path in sorted(index.notes):
-        note = index.notes[path]
-        if not is_followup(note.frontmatter):
-            continue
-        meta = note.frontmatter or {}
-        recruiter = None
-        for link in note.links:
-            if link.place == "frontmatter" and link.key == "recruiter":
-                resolution = index.resolve_link(link, path)
-                recruiter = resolution.path if resolution.resolved else None
-                break
-        raw_status = str(meta.get("status", "open")).strip().lower()
-        status: FollowupStatus = next((s for s in _STATUSES if s == raw_status), "open")
-        text = texts.get(path, "")
-        lines = tasks(text, path, global_filter=global_filter, frontmatter=meta)
-        done_dates = [c.done_date for c in lines if c.done and c.done_date is not None]
-        found.append(
-            ExistingFollowup(
-                path=path,
-                recruiter_path=recruiter,
-                due=as_date(meta.get("due")),
-                status=status,
-                tasks_total=len(lines),
-                tasks_done=sum(1 for c in lines if c.done),
-                newest_done_date=max(done_dates, default=None),
-                content_hash=note.content_hash,
-            )
-        )
-    return found
 
 
 def _set(inp: PlannerInput, path: str, key: str, value: str) -> list[Edit] | str:
