@@ -351,3 +351,19 @@ def test_a_cold_audit_with_recruiters_loads_no_template_or_terminal_libraries(
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_progress_bar_runs_no_thread_of_its_own(capsys: pytest.CaptureFixture[str]) -> None:
+    """A second thread would keep the audit from forking its helper (and make forking the
+    parsers unsafe): the bar is redrawn by the updates themselves."""
+    import threading
+
+    from vaultpartner.console import progress_bar
+
+    before = threading.active_count()
+    with progress_bar("reading notes", enabled=True) as update:
+        assert update is not None
+        update(5, 10)
+        assert threading.active_count() == before
+        update(10, 10)
+    assert threading.active_count() == before

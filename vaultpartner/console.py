@@ -93,6 +93,8 @@ def progress_bar(label: str, *, enabled: bool) -> Iterator[Callable[[int, int], 
         TimeElapsedColumn,
     )
 
+    # Redrawn at each update, not by a thread of its own: a process with a second thread
+    # cannot fork the audit's helper (see vaultpartner.offload), nor fork parsers safely.
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -100,10 +102,11 @@ def progress_bar(label: str, *, enabled: bool) -> Iterator[Callable[[int, int], 
         TimeElapsedColumn(),
         console=Console(file=sys.stderr),
         transient=True,
+        auto_refresh=False,
     ) as progress:
         task = progress.add_task(label, total=None)
 
         def update(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+            progress.update(task, completed=done, total=total, refresh=True)
 
         yield update
