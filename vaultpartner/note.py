@@ -335,7 +335,7 @@ def _parse_body(
         # The id sits at the end of the block: it counts unless that spot is in a comment.
         if found and not (comments and _inside(comments, _last_char(text, start, end))):
             block_ids.add(found.group(1).lower())
-    rows = [_body_link_row(text, raw, lines) for raw in result.links]
+    rows = [_body_link_row(text, raw, starts) for raw in result.links]
     return [row for row in rows if row is not None], headings, block_ids
 
 
@@ -374,30 +374,32 @@ def _inside(comments: list[tuple[int, int]], offset: int) -> bool:
     return index >= 0 and comments[index][0] <= offset < comments[index][1]
 
 
-def _body_link_row(text: str, raw: RawLink, lines: _Lines) -> tuple[Any, ...] | None:
+def _body_link_row(text: str, raw: RawLink, starts: list[int]) -> tuple[Any, ...] | None:
     """A body link as link_row gives it (built as plain tuples: the parser makes one per
-    link, tens of thousands in a vault)."""
-    if raw.kind == "wiki":
-        parts = wiki_link_parts(text[raw.content_start : raw.content_end])
+    link, tens of thousands in a vault). `starts`: the text's line starts (see _Lines)."""
+    kind, start, end, embed, content_start, content_end, label_start, label_end, angle, hidden = raw
+    if kind == "wiki":
+        parts = wiki_link_parts(text[content_start:content_end])
         syntax: Syntax = "wiki"
     else:
-        destination = text[raw.content_start : raw.content_end]
-        parsed = parse_markdown_destination(
-            _unescape(destination) if not raw.angle else destination
-        )
+        destination = text[content_start:content_end]
+        parsed = parse_markdown_destination(destination if angle else _unescape(destination))
         if parsed is None:
             return None
-        parts = (parsed.linkpath, parsed.subpath, text[raw.label_start : raw.label_end])
+        parts = (parsed.linkpath, parsed.subpath, text[label_start:label_end])
         syntax = "markdown"
-    line, column = lines.position(raw.start)
+    index = bisect_right(starts, start) - 1  # _Lines.position, inlined
     return (
-        syntax, "body", raw.embed, parts, raw.start, raw.end, line, column,
-        text[raw.start : raw.end], raw.in_comment, None, True, "",
+        syntax, "body", embed, parts, start, end, index + 1, start - starts[index] + 1,
+        text[start:end], hidden, None, True, "",
     )  # fmt: skip
 
 
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
 def _unescape(destination: str) -> str:
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", destination)
+    return _ESCAPED.sub(r"\1", destination) if "\\" in destination else destination
 
 
 def _frontmatter_links(text: str, strings: tuple[ScalarString, ...]) -> list[Link]:
