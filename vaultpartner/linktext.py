@@ -128,6 +128,9 @@ def decode_uri(text: str) -> str | None:
     """JavaScript decodeURI: None when an escape sequence is malformed."""
     if "%" not in text:
         return text
+    spaced = text.replace("%20", " ")  # the usual escape in a note's link
+    if "%" not in spaced:
+        return spaced
     out: list[str] = []
     pos = 0
     for match in _PERCENT.finditer(text):
