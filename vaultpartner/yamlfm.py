@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 _OPEN = re.compile(r"---[ \t]*(\r\n|\r|\n)")
 _CLOSE = re.compile(r"^---[ \t]*(?:\r\n|\n|\Z)", re.MULTILINE)
@@ -58,8 +58,7 @@ class FrontmatterBlock:
     yaml_first_line: int  # 1-based line number of the first YAML line
 
 
-@dataclass(frozen=True, slots=True)
-class ScalarString:
+class ScalarString(NamedTuple):  # a tuple: a recruiter's frontmatter holds a dozen
     """A string value in the YAML, with its key path and where its text sits in the note."""
 
     key: str  # dotted key path, as Obsidian's FrontmatterLinkCache.key ("related.0")
