@@ -460,3 +460,28 @@ def test_a_new_cache_and_an_emptied_old_one_get_the_large_pages(tmp_path: Path) 
         assert db.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert audit(root, state, cached=True) == plain
+
+
+def test_notes_written_just_before_caching_are_checked_by_content_not_audited_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Timestamps within moments of the caching leave doubt (coarse clocks); the next run
+    hashes those few notes and, when they are as cached, answers from the result cache."""
+    from vaultpartner import vaultfs
+
+    root = make_vault(tmp_path / "v", {"A.md": "[[B]] [[Нет]]\n", "B.md": "# B\n"})
+    state = tmp_path / "state"
+    first = auditrun.run(app.open_session(root, state_override=state))
+    checked: list[str] = []
+    same = vaultfs.same_content
+    monkeypatch.setattr(
+        auditrun, "same_content", lambda found, *a: (checked.append(found.rel), same(found, *a))[1]
+    )
+    second = auditrun.run(app.open_session(root, state_override=state))
+    assert second[2] is None  # answered from the result cache
+    assert second[0] == first[0]
+    assert sorted(checked) == ["A.md", "B.md"]  # written moments before the caching
+    (root / "A.md").write_text("[[B]]\n", encoding="utf-8")  # an edit: audited again
+    fourth = auditrun.run(app.open_session(root, state_override=state))
+    assert fourth[2] is not None
+    assert fourth[0] == auditrun.run(app.open_session(root, state_override=tmp_path / "p"))[0]

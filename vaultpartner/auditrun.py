@@ -37,6 +37,7 @@ from vaultpartner.vaultfs import (
     Walk,
     WorkerTask,
     bulk_allocation,
+    same_content,
     walk_vault,
 )
 
@@ -456,7 +457,11 @@ def _run(
     try:
         if cache is not None and not any(f.placeholder for f in notes):
             stamps = [FileStamp(f.rel, f.size, f.mtime_ns, f.ctime_ns) for f in notes]
-            hashes = cache.unchanged_hashes(stamps)
+            max_bytes = session.config.audit.max_note_bytes
+            by_path = {f.rel: f for f in notes}
+            hashes = cache.unchanged_hashes(
+                stamps, lambda path, digest: same_content(by_path[path], digest, max_bytes)
+            )
             if hashes is not None:
                 files = [(f.rel, f.symlinked) for f in walk.files]
                 kept = results.get(_key(session, files, hashes, walk.loops, extra_key))

@@ -17,7 +17,7 @@ import marshal
 import sqlite3
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -191,16 +191,33 @@ class NoteCache:
         except sqlite3.DatabaseError as exc:  # the rows already read stay good
             log.warning("note cache damaged (%s); re-reading the notes", exc)
 
-    def unchanged_hashes(self, stamps: Iterable[FileStamp]) -> dict[str, str] | None:
-        """path -> content hash when every note is exactly as cached (no doubt), else None."""
+    def unchanged_hashes(
+        self, stamps: Iterable[FileStamp], verify: Callable[[str, str], bool] | None = None
+    ) -> dict[str, str] | None:
+        """path -> content hash when every note is exactly as cached, else None.
+
+        A note whose timestamps leave doubt (changed within moments of being cached, see
+        _state) counts as unchanged when `verify(path, content hash)` confirms its content;
+        only a few are checked (more mean a change is likely), then recorded as checked."""
         rows = self._load_rows()
         now_ns = time.time_ns()
         hashes: dict[str, str] = {}
+        doubtful: list[FileStamp] = []
         for stamp in stamps:
             row = rows.get(stamp.path)
-            if row is None or _state(row, stamp, now_ns) != "same":
+            state = _state(row, stamp, now_ns)
+            if row is None or state == "changed":
                 return None
+            if state == "doubtful":
+                if verify is None or len(doubtful) >= _FEW:
+                    return None
+                doubtful.append(stamp)
             hashes[stamp.path] = row.content_hash
+        if doubtful:
+            assert verify is not None  # a doubtful note returned None above otherwise
+            if not all(verify(stamp.path, hashes[stamp.path]) for stamp in doubtful):
+                return None
+            self.confirm(doubtful)
         return hashes
 
     def accept(self, path: str) -> Note | None:

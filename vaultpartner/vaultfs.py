@@ -403,7 +403,8 @@ def _stamp(found: FoundFile) -> FileStamp:
     return FileStamp(found.rel, found.size, found.mtime_ns, found.ctime_ns)
 
 
-def _same_content(found: FoundFile, expected: str, max_bytes: int) -> bool:
+def same_content(found: FoundFile, expected: str, max_bytes: int) -> bool:
+    """Whether the file's bytes now hash to `expected` (False when it cannot be read)."""
     try:
         with open(found.os_path, "rb") as handle:
             return content_hash(read_bounded(handle, found.size, max_bytes)) == expected
@@ -428,7 +429,7 @@ def _through_cache(
     to_parse += [found for found in found_notes if found.placeholder]
     confirmed: list[FileStamp] = []  # marked checked so they stop being doubtful
     for path, expected in doubtful.items():
-        accepted = cache.accept(path) if _same_content(by_path[path], expected, max_bytes) else None
+        accepted = cache.accept(path) if same_content(by_path[path], expected, max_bytes) else None
         if accepted is None:
             to_parse.append(by_path[path])
         else:
