@@ -428,10 +428,10 @@ def audit_notes(
     for path in todo[: len(todo) - len(handed)]:
         fresh[path] = _audit_note(ctx, path, notes[path])
     if collect is not None:
-        fresh.update(_collected(ctx, collect()))
-        for path in handed:
-            if path not in fresh:
-                fresh[path] = _audit_note(ctx, path, notes[path])
+        back = _collected(ctx, collect())
+        for path in handed:  # only what was handed over, whatever came back
+            entry = back.get(path)
+            fresh[path] = _audit_note(ctx, path, notes[path]) if entry is None else entry
     results = {path: fresh[path] if path in fresh else known[path] for path in ordered}
     if memo is not None:
         memo.dirty.update(fresh)

@@ -256,9 +256,9 @@ class _HubFindings:
 
 class _Offload:
     """The audit's Offload: a forked helper (see vaultpartner.offload) for a share of the
-    per-note checks, then each of `extras` in order (the partnership checks, the snapshot);
-    `result(name)` gives what an extra returned there, or None when no helper ran it. With
-    few notes to check (after a small change) the helper runs the extras alone."""
+    per-note checks, then each of `extras` in order (the hub and partnership checks, the
+    snapshot); `result(name)` gives what an extra returned there, or None when no helper ran
+    it. With few notes to check (after a small change) the helper runs the extras alone."""
 
     def __init__(self, extras: Mapping[str, Callable[[], bytes]], share: float) -> None:
         self._extras = dict(extras)
