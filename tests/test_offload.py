@@ -274,3 +274,20 @@ def test_near_misses_of_topics_the_helper_searched_are_kept(
         rows[helped] = (found, kept.found)
     assert rows[True] == rows[False]
     assert rows[True][1]  # there were near misses to keep
+
+
+@pytest.mark.timeout(120)
+def test_no_helper_with_one_job_or_one_core(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _vault(tmp_path)
+    spy = _Spy(monkeypatch)
+    session = app.open_session(root, state_override=tmp_path / "a")
+    serial = auditrun.run(session, jobs=1, use_cache=False, today=dt.date(2026, 11, 26))
+    assert spy.started == 0
+    monkeypatch.setattr(auditrun, "default_jobs", lambda: 1)  # a machine with one core
+    assert auditrun.run(session, use_cache=False, today=dt.date(2026, 11, 26))[0] == serial[0]
+    assert spy.started == 0
+    monkeypatch.setattr(auditrun, "default_jobs", lambda: 2)
+    assert auditrun.run(session, use_cache=False, today=dt.date(2026, 11, 26))[0] == serial[0]
+    assert spy.started == 1

@@ -37,6 +37,7 @@ from vaultpartner.vaultfs import (
     Walk,
     WorkerTask,
     bulk_allocation,
+    default_jobs,
     same_content,
     walk_vault,
 )
@@ -260,15 +261,18 @@ class _Offload:
     snapshot); `result(name)` gives what an extra returned there, or None when no helper ran
     it. With few notes to check (after a small change) the helper runs the extras alone."""
 
-    def __init__(self, extras: Mapping[str, Callable[[], bytes]], share: float) -> None:
+    def __init__(
+        self, extras: Mapping[str, Callable[[], bytes]], share: float, *, allowed: bool = True
+    ) -> None:
         self._extras = dict(extras)
         self._received: dict[str, bytes | None] = {}
         self._helper: Helper | None = None
+        self._allowed = allowed  # False: one core, or `--jobs 1` (everything in this process)
         self.share = share
 
     def start(self, compute: Callable[[], bytes] | None) -> Callable[[], bytes | None] | None:
         works = [*([] if compute is None else [compute]), *self._extras.values()]
-        if self._helper is not None or not works or not can_start():
+        if not self._allowed or self._helper is not None or not works or not can_start():
             return None
         self._helper = Helper(works)
         return None if compute is None else self._helper.next
@@ -311,6 +315,7 @@ def _audit(
     *,
     snapshot: Callable[[LoadedVault], None] | None = None,
     done: Callable[[AuditResult, Language], None] | None = None,
+    jobs: int | None = None,
 ) -> tuple[AuditResult, Language]:
     """The audit plus hub and partnership findings (and overdue follow-ups as of `today`).
 
@@ -319,7 +324,8 @@ def _audit(
     `found`: near misses the parser workers searched (see prefetch). `snapshot`: records the
     loaded vault's snapshot. `done`: called with the result as soon as it is complete (before
     waiting for the snapshot). A forked helper checks a share of the notes when there are
-    many, then the hubs and the partnerships, and records the snapshot, meanwhile.
+    many, then the hubs and the partnerships, and records the snapshot, meanwhile (unless
+    `jobs` is 1 or there is one core: see `_Offload`).
     """
     files = tuple(vault.index.files)  # the layout's order (see audit.layout_key)
     suggestions = SuggestionMemo() if results is None else _load_suggestions(results)
@@ -334,7 +340,7 @@ def _audit(
         extras["partners"] = partners.encoded
     if snapshot is not None:
         extras["snapshot"] = lambda: _recorded(snapshot, vault)
-    offload = _Offload(extras, _SHARE[len(extras)])
+    offload = _Offload(extras, _SHARE[len(extras)], allowed=(jobs or default_jobs()) > 1)
     try:
         result, language = app.audit(
             session, vault, suggestions=suggestions, memo=memo, offload=offload, language=language
@@ -444,7 +450,7 @@ def _run(
         vault = app.load(
             session, jobs=jobs, progress=progress, use_cache=False, walk=walk, task=_task(prefetch)
         )
-        audited = _audit(session, vault, today, found=prefetch.found, snapshot=snapshot)
+        audited = _audit(session, vault, today, found=prefetch.found, snapshot=snapshot, jobs=jobs)
         return (*audited, vault)
     pairs = session.state_dir / hubcmd.PAIRS_FILE  # symmetric-topic memory changes hub findings
     extra_key = ("" if today is None else today.isoformat()) + _file_digest(pairs)
@@ -490,6 +496,6 @@ def _run(
         results.put(_key(session, files, hashes, vault.loops, extra_key), _encode(result, language))
 
     result, language = _audit(
-        session, vault, today, results, prefetch.found, snapshot=snapshot, done=keep
+        session, vault, today, results, prefetch.found, snapshot=snapshot, done=keep, jobs=jobs
     )
     return result, language, vault

@@ -139,7 +139,7 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
     "-j",
     "--jobs",
     type=click.IntRange(1, 64),
-    help="Parallel parser processes (default: CPU count).",
+    help="Parallel processes: parsers, and the checks' helper (default: CPU count; 1: none).",
 )
 @click.option(
     "--no-cache", is_flag=True, help="Parse every note; neither read nor update the note cache."
