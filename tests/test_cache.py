@@ -485,3 +485,19 @@ def test_notes_written_just_before_caching_are_checked_by_content_not_audited_ag
     fourth = auditrun.run(app.open_session(root, state_override=state))
     assert fourth[2] is not None
     assert fourth[0] == auditrun.run(app.open_session(root, state_override=tmp_path / "p"))[0]
+
+
+def test_a_run_answered_from_the_result_cache_empties_the_write_ahead_log(tmp_path: Path) -> None:
+    root = make_vault(
+        tmp_path / "v", {f"N{i}.md": f"[[N{i + 1}]] [[Нет {i}]]\n" * 20 for i in range(60)}
+    )
+    old = time.time() - 60  # no doubt about the timestamps: the second run is answered at once
+    for path in root.iterdir():
+        os.utime(path, (old, old))
+    state = tmp_path / "state"
+    first = auditrun.run(app.open_session(root, state_override=state))
+    wal = app.open_session(root, state_override=state).state_dir / f"{CACHE_FILE}-wal"
+    second = auditrun.run(app.open_session(root, state_override=state))
+    assert second[2] is None  # from the result cache
+    assert second[0] == first[0]
+    assert not wal.exists() or wal.stat().st_size == 0

@@ -473,6 +473,7 @@ def _run(
                 kept = results.get(_key(session, files, hashes, walk.loops, extra_key))
                 decoded = None if kept is None else _decode(kept)
                 if decoded is not None:
+                    cache.tidy()  # nothing else to do: the housekeeping is paid here
                     return (*decoded, None)
         vault = app.load(
             session,

@@ -305,6 +305,14 @@ class NoteCache:
         except sqlite3.DatabaseError as exc:  # busy or damaged: it stays doubtful, no harm
             log.info("note cache not updated (%s)", exc)
 
+    def tidy(self) -> None:
+        """Copy the write-ahead log into the file and empty it (best effort: skipped while
+        another process reads). A cold run leaves tens of megabytes there (see PAGE_SIZE);
+        otherwise the next run's first write copies them, and every connection opened before
+        that reads through them."""
+        with contextlib.suppress(sqlite3.DatabaseError):
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
     def close(self) -> None:
         self._db.close()
 
