@@ -225,7 +225,7 @@ class _Lines:
     def __init__(self, text: str) -> None:
         if "\r" in text:
             self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
-        else:  # line lengths plus their "\n", summed in C
+        else:  # the lines' lengths (split and measured in C), each plus its "\n", summed
             ends = accumulate(map(len, text.split("\n")[:-1]), _plus_newline, initial=0)
             self.starts = list(ends)
         self.length = len(text)
@@ -233,10 +233,6 @@ class _Lines:
     def position(self, offset: int) -> tuple[int, int]:
         index = bisect_right(self.starts, offset) - 1
         return index + 1, offset - self.starts[index] + 1
-
-    def offset_of_line(self, index: int) -> int:
-        """Start offset of 0-based line index, or the text length past the end."""
-        return self.starts[index] if index < len(self.starts) else self.length
 
 
 def _parse_text(path: str, text: str, *, size: int, digest: str, bom: bool) -> Note:
@@ -313,7 +309,7 @@ def _parse_body(
     state, result = ScanState(), ScanResult([], [])
     ranges: list[tuple[int, int]] = []
     starts, count, length = lines.starts, len(lines.starts), lines.length
-    for inline in blocks:  # lines.offset_of_line, inlined: this runs for every paragraph
+    for inline in blocks:  # offsets of its first line and the next (the text's end past the last)
         first, after = body_line_index + inline.first_line, body_line_index + inline.end_line
         start = starts[first] if first < count else length
         end = starts[after] if after < count else length
